@@ -1,0 +1,28 @@
+"""Kit engines: the operations moto only stubs, answered for real.
+
+Each engine is a sub-package (``athena/``, ``glue_crawler/``, ``glue_jobs/``,
+``quicksight/``, ``kinesis_limits/`` ...) exposing ``install(registry)``, which
+registers its handlers with ``registry.register(service, operation, handler)``,
+and optionally ``reset()``, called when the endpoint's state is wiped.
+Engines are added to ``ENGINES`` below as they land; until then every
+operation is answered by moto.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..dispatch import Registry
+
+ENGINES: list[ModuleType] = []
+
+
+def install(registry: Registry) -> None:
+    for engine in ENGINES:
+        engine.install(registry)
+
+
+def reset() -> None:
+    for engine in ENGINES:
+        if hasattr(engine, "reset"):
+            engine.reset()

@@ -1,0 +1,132 @@
+"""Run the numbered notebooks headless, in order, against the local endpoint.
+
+    python notebooks/run_all.py --out build/demo      # `make demo`: executed copies in build/
+    python notebooks/run_all.py --refresh             # `make notebooks`: rewrite committed outputs
+
+``--refresh`` runs against a fresh, throwaway endpoint with ``NOTEBOOK_ENV`` --
+the same set-up the nbval tests use (tests/conftest.py) -- so the committed
+outputs are exactly what the tests reproduce.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# The environment notebooks run in for committed outputs and for nbval.
+NOTEBOOK_ENV = {"DSCA_TARGET": "local", "DSCA_PREFIX": "dsca-learner", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+
+
+def notebooks() -> list[Path]:
+    return sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+
+
+def local_aws(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "local_aws", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@contextlib.contextmanager
+def fresh_endpoint():
+    """A throwaway endpoint on a free port with its own home; yields its URL."""
+    with tempfile.TemporaryDirectory(prefix="local-aws-") as home:
+        started = local_aws("start", "--port", "0", "--home", home)
+        if started.returncode != 0:
+            raise SystemExit(f"could not start a local endpoint: {started.stderr.strip()}")
+        try:
+            yield started.stdout.strip().splitlines()[-1]
+        finally:
+            local_aws("stop", "--home", home)
+
+
+def execute(path: Path, out: Path, env: dict[str, str]) -> tuple[bool, float, str]:
+    """Execute one notebook into ``out``; return (ok, seconds, error summary)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    old = dict(os.environ)
+    os.environ.update(env)  # the kernel inherits this process's environment
+    start = time.monotonic()
+    error = ""
+    try:
+        NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    except CellExecutionError as exc:
+        error = str(exc).strip().splitlines()[-1]
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    elapsed = time.monotonic() - start
+    for cell in nb.cells:  # committed notebooks carry no execution metadata timings
+        cell.get("metadata", {}).pop("execution", None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return not error, elapsed, error
+
+
+def summary(env: dict[str, str]) -> list[str]:
+    """What the notebooks left on the endpoint, read back through the AWS API."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import helpers
+    from helpers import costs, kinesis
+
+    cfg = helpers.setup(quiet=True)
+    lines = [f"endpoint {cfg.endpoint_url}, resource prefix {cfg.prefix}"]
+    client = cfg.client("kinesis")
+    for name in kinesis.list_streams(cfg.prefix, client):
+        summary = kinesis.stream_summary(name, client)
+        count = len(kinesis.read_records(name, limit=100_000, kinesis=client))
+        lines.append(
+            f"stream {name}: {summary['StreamStatus']}, {summary['OpenShardCount']} shard(s), {count} record(s) held; "
+            f"{costs.describe_kinesis_cost(summary['OpenShardCount'])}"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", type=Path, help="write executed copies here (the endpoint from setup() is used)")
+    mode.add_argument("--refresh", action="store_true", help="rewrite the committed notebooks' outputs on a fresh endpoint")
+    args = parser.parse_args()
+
+    with fresh_endpoint() if args.refresh else contextlib.nullcontext(None) as url:
+        env = dict(NOTEBOOK_ENV, DSCA_ENDPOINT_URL=url) if url else {}
+        results = []
+        for path in notebooks():
+            out = path if args.refresh else args.out / path.name
+            ok, seconds, error = execute(path, out, env)
+            results.append((path.name, ok, seconds, error, out))
+            print(f"{'ok  ' if ok else 'FAIL'} {path.name} ({seconds:.1f} s) -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}"
+                  + (f"\n     {error}" if error else ""), flush=True)
+            if not ok:
+                break
+        if all(ok for _, ok, *_ in results):
+            print("\nWhat the pipeline left running:")
+            lines = summary(env)
+            for line in lines:
+                print(f"  {line}")
+            if not args.refresh:
+                url = lines[0].split()[1].rstrip(",")
+                print(f"\nExecuted notebooks: {args.out}/  (open them with `make lab` or any Jupyter)")
+                print(f"The local endpoint keeps running: aws --endpoint-url {url} kinesis list-streams")
+                print("Stop it with `make stop`.")
+    failed = [name for name, ok, *_ in results if not ok]
+    if failed:
+        print(f"\n{failed[0]} failed; open the executed copy to see the cell and its error.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

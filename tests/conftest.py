@@ -1,0 +1,41 @@
+"""One local endpoint for the whole test session, helpers tests and notebooks alike.
+
+It is started in ``pytest_configure`` (not in a fixture) because nbval's notebook
+kernels are separate processes that only see this process's environment, and
+session fixtures never run for nbval items.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+
+from run_all import NOTEBOOK_ENV, fresh_endpoint  # noqa: E402
+
+_session = contextlib.ExitStack()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Nothing from the developer's own AWS set-up may leak into the tests.
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "DSCA_")) or name in ("LOCAL_AWS_HOME", "LOCAL_AWS_PORT"):
+            del os.environ[name]
+    url = _session.enter_context(fresh_endpoint())
+    os.environ.update(NOTEBOOK_ENV)
+    os.environ["DSCA_ENDPOINT_URL"] = url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _session.close()
+
+
+@pytest.fixture(scope="session")
+def endpoint_url() -> str:
+    return os.environ["DSCA_ENDPOINT_URL"]
