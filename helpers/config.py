@@ -201,8 +201,11 @@ def _setup_aws(region: str, prefix: str, tags: dict[str, str]) -> Config:
                 f"DSCA_TARGET=aws but AWS_ENDPOINT_URL={endpoint!r} points at a local endpoint; "
                 "unset AWS_ENDPOINT_URL (or restart the kernel) to reach AWS."
             )
-    session = boto3.Session(region_name=region)
-    credentials = session.get_credentials()
+    try:
+        session = boto3.Session(region_name=region)
+        credentials = session.get_credentials()
+    except (botocore.exceptions.BotoCoreError, ValueError) as exc:
+        raise KitError(f"DSCA_TARGET=aws but the AWS credentials could not be loaded: {exc}") from None
     if credentials is None:
         raise KitError(
             "DSCA_TARGET=aws but no AWS credentials were found: configure them (aws configure, AWS_PROFILE or SSO), "

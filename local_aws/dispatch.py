@@ -166,22 +166,27 @@ def _json_target_prefixes() -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
-def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
-    """(method, path regex, operation) for a REST service, most specific first."""
+def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], frozenset[str], str]]:
+    """(method, path regex, required query keys, operation) for a REST service.
+
+    Most specific first: S3 tells ``ListObjectsV2`` (``GET /{Bucket}?list-type=2``)
+    from ``ListObjects`` (``GET /{Bucket}``) only by the query string.
+    """
     data = _botocore().get_service_data(service)
     routes = []
     for op_name, op in data["operations"].items():
         http = op.get("http", {})
-        uri = http.get("requestUri", "/").split("?")[0]
+        uri, _, query = http.get("requestUri", "/").partition("?")
+        required = frozenset(part.split("=")[0] for part in query.split("&") if part)
         pattern = "^" + re.sub(
             r"\\\{([^}]+)\\\}",
             lambda m: "(.+)" if m.group(1).endswith("+") else "([^/]+)",
             re.escape(uri),
         ) + "/?$"
         literal = len(re.sub(r"\{[^}]+\}", "", uri))
-        routes.append((literal, http.get("method", "POST"), re.compile(pattern), op_name))
-    routes.sort(key=lambda r: -r[0])
-    return [(method, pattern, op) for _, method, pattern, op in routes]
+        routes.append((len(required), literal, http.get("method", "POST"), re.compile(pattern), required, op_name))
+    routes.sort(key=lambda r: (-r[0], -r[1]))
+    return [(method, pattern, required, op) for _, _, method, pattern, required, op in routes]
 
 
 def identify(environ: dict[str, Any], get_body: Callable[[], bytes]) -> tuple[str, str, str, str] | None:
@@ -221,8 +226,9 @@ def identify(environ: dict[str, Any], get_body: Callable[[], bytes]) -> tuple[st
                 return service, action, region, protocol
         elif protocol in ("rest-json", "rest-xml"):
             method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
-            for route_method, pattern, operation in _rest_routes(service):
-                if route_method == method and pattern.match(path):
+            query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+            for route_method, pattern, required, operation in _rest_routes(service):
+                if route_method == method and required <= query.keys() and pattern.match(path):
                     return service, operation, region, protocol
     return None
 

@@ -4,8 +4,8 @@ Each engine is a sub-package (``athena/``, ``glue_crawler/``, ``glue_jobs/``,
 ``quicksight/``, ``kinesis_limits/`` ...) exposing ``install(registry)``, which
 registers its handlers with ``registry.register(service, operation, handler)``,
 and optionally ``reset()``, called when the endpoint's state is wiped.
-Engines are added to ``ENGINES`` below as they land; until then every
-operation is answered by moto.
+Engines are listed in ``ENGINES`` below; every operation no engine
+registers is answered by moto.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..dispatch import Registry
+from . import kinesis
 
-ENGINES: list[ModuleType] = []
+ENGINES: list[ModuleType] = [kinesis]
 
 
 def install(registry: Registry) -> None:
