@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml requirements.lock
 	  { echo "error: Python 3.11 is needed (the Python of AWS Glue 5); found '$(PYTHON)'. Set PYTHON=/path/to/python3.11." >&2; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the kit's dependencies into $(VENV) (first run only; a few minutes)..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@( $(PY) -m pip install --disable-pip-version-check --upgrade "pip>=24" && \
+	   $(PY) -m pip install --disable-pip-version-check -c requirements.lock -e '.[dev]' ) > $(VENV)/install.log 2>&1 || \
+	  { tail -n 30 $(VENV)/install.log; echo "error: installing the dependencies failed; full log in $(VENV)/install.log" >&2; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
