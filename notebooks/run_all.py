@@ -21,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+from local_aws import DEFAULT_PORT  # noqa: E402  (the port a learner sees)
 
 # The environment notebooks run in for committed outputs and for nbval.
 NOTEBOOK_ENV = {"DSCA_TARGET": "local", "DSCA_PREFIX": "dsca-learner", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
@@ -47,6 +48,18 @@ def fresh_endpoint():
             local_aws("stop", "--home", home)
 
 
+def show_default_port(nb, url: str) -> None:
+    """Committed outputs show the default endpoint a learner sees, not the throwaway one's port."""
+    default = f"http://127.0.0.1:{DEFAULT_PORT}"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = output["text"].replace(url, default)
+            for mime, value in output.get("data", {}).items():
+                if isinstance(value, str):
+                    output["data"][mime] = value.replace(url, default)
+
+
 def execute(path: Path, out: Path, env: dict[str, str]) -> tuple[bool, float, str]:
     """Execute one notebook into ``out``; return (ok, seconds, error summary)."""
     import nbformat
@@ -59,7 +72,14 @@ def execute(path: Path, out: Path, env: dict[str, str]) -> tuple[bool, float, st
     start = time.monotonic()
     error = ""
     try:
-        NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=900,
+            kernel_name="python3",
+            # The kernel is local and short-lived: keep its start-up warnings out of the demo's output.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            resources={"metadata": {"path": str(HERE)}},
+        ).execute()
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1]
     finally:
@@ -68,6 +88,8 @@ def execute(path: Path, out: Path, env: dict[str, str]) -> tuple[bool, float, st
     elapsed = time.monotonic() - start
     for cell in nb.cells:  # committed notebooks carry no execution metadata timings
         cell.get("metadata", {}).pop("execution", None)
+    if env.get("DSCA_ENDPOINT_URL"):
+        show_default_port(nb, env["DSCA_ENDPOINT_URL"])
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return not error, elapsed, error
@@ -119,7 +141,8 @@ def main() -> int:
             if not args.refresh:
                 url = lines[0].split()[1].rstrip(",")
                 print(f"\nExecuted notebooks: {args.out}/  (open them with `make lab` or any Jupyter)")
-                print(f"The local endpoint keeps running: aws --endpoint-url {url} kinesis list-streams")
+                print("The local endpoint keeps running; look at what the notebooks created with the AWS CLI:")
+                print(f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/aws --endpoint-url {url} --region {env.get('AWS_DEFAULT_REGION', 'us-east-1')} kinesis list-streams")
                 print("Stop it with `make stop`.")
     failed = [name for name, ok, *_ in results if not ok]
     if failed:
