@@ -11,6 +11,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4750
 HEALTH_PATH = "/_local_aws/health"
 RESET_PATH = "/_local_aws/reset"
+CONFIG_PATH = "/_local_aws/config"
 
 
 class LocalAwsError(Exception):

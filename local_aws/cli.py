@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-from . import DEFAULT_HOST, DEFAULT_PORT, HEALTH_PATH, RESET_PATH, LocalAwsError, __version__
+from . import CONFIG_PATH, DEFAULT_HOST, DEFAULT_PORT, HEALTH_PATH, RESET_PATH, LocalAwsError, __version__
 from .home import Home, resolve_home
 
 START_TIMEOUT = 60.0  # seconds; moto's first import is slow on a cold disk
@@ -129,9 +129,13 @@ def cmd_start(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "local_aws", "serve", "--host", host, "--port", str(port), "--home", str(home.path)]
     if args.verbose:
         command.append("--verbose")
+    child_env = dict(os.environ)
+    if args.kinesis_limits is not None:
+        child_env["LOCAL_AWS_KINESIS_LIMITS"] = args.kinesis_limits
     with open(home.log_file, "ab") as log:
         child = subprocess.Popen(
             command,
+            env=child_env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -181,6 +185,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     if not port_is_free(host, port):
         raise LocalAwsError(f"Port {port} on {host} is already in use by another program; choose another with --port.")
+    if args.kinesis_limits is not None:
+        os.environ["LOCAL_AWS_KINESIS_LIMITS"] = args.kinesis_limits
     serve(host, port, home, verbose=args.verbose, on_ready=lambda url: print(url, flush=True))
     return 0
 
@@ -206,6 +212,41 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"home:     {home.path}")
     print(f"state:    {home.state_dir} ({home.state_size()} bytes)")
     print(f"log:      {home.log_file}")
+    for name, value in _settings(info["url"]).items():
+        print(f"setting:  {name} = {_on_off(value)}")
+    return 0
+
+
+def _on_off(value: object) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+def _settings(url: str, changes: dict[str, str] | None = None) -> dict:
+    data = json.dumps(changes).encode() if changes else None
+    request = urllib.request.Request(url + CONFIG_PATH, data=data, method="POST" if changes else "GET",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise LocalAwsError(json.loads(exc.read() or b"{}").get("error", str(exc))) from None
+    except OSError as exc:
+        raise LocalAwsError(f"local_aws at {url} did not answer: {exc}.") from None
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    home = Home(resolve_home(args.home))
+    info = running_endpoint(home)
+    if info is None or info.get("starting"):
+        raise LocalAwsError(f"local_aws is not running (home {home.path}); start it first.")
+    changes = {}
+    for item in args.settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise LocalAwsError(f"{item!r} is not NAME=VALUE (e.g. kinesis_limits=off).")
+        changes[name.strip()] = value.strip()
+    for name, value in _settings(info["url"], changes or None).items():
+        print(f"{name} = {_on_off(value)}")
     return 0
 
 
@@ -265,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
                 help=f"TCP port (default $LOCAL_AWS_PORT or {DEFAULT_PORT}; 0 picks a free port)",
             )
             p.add_argument("--verbose", action="store_true", help="log every request")
+            p.add_argument("--kinesis-limits", choices=["on", "off"], default=None,
+                           help="enforce Kinesis per-shard write limits (default on, or $LOCAL_AWS_KINESIS_LIMITS)")
         return p
 
     add("start", "Start the endpoint in the background and print its URL (no-op if running).", server=True)
@@ -272,10 +315,19 @@ def parser() -> argparse.ArgumentParser:
     add("status", "Show endpoint URL, pid, uptime and where its state lives.")
     add("stop", "Stop the running endpoint.")
     add("reset", "Wipe all state (the endpoint keeps running if it was).")
+    config = add("config", "Show or change the running endpoint's settings, e.g. kinesis_limits=off.")
+    config.add_argument("settings", nargs="*", metavar="NAME=VALUE")
     return top
 
 
-COMMANDS = {"start": cmd_start, "serve": cmd_serve, "status": cmd_status, "stop": cmd_stop, "reset": cmd_reset}
+COMMANDS = {
+    "start": cmd_start,
+    "serve": cmd_serve,
+    "status": cmd_status,
+    "stop": cmd_stop,
+    "reset": cmd_reset,
+    "config": cmd_config,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

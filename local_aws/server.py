@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from werkzeug.serving import make_server
 
-from . import HEALTH_PATH, RESET_PATH, LocalAwsError, __version__
+from . import CONFIG_PATH, HEALTH_PATH, RESET_PATH, LocalAwsError, __version__, settings
 from .dispatch import Dispatcher, KitResponse, Registry
 from .home import Home
 
@@ -48,7 +48,21 @@ def build_app(registry: Registry, info: dict[str, Any]) -> Dispatcher:
         log.info("state reset")
         return KitResponse(200, b'{"status": "reset"}', {"Content-Type": "application/json"})
 
-    paths: dict[str, Callable[[dict[str, Any]], KitResponse]] = {HEALTH_PATH: health, RESET_PATH: reset}
+    def config(environ: dict[str, Any]) -> KitResponse:
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                values = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                if not isinstance(values, dict):
+                    raise ValueError("expected a JSON object")
+                settings.update(values)
+            except (ValueError, LocalAwsError) as exc:
+                body = json.dumps({"error": str(exc)}).encode()
+                return KitResponse(400, body, {"Content-Type": "application/json"})
+            log.info("settings changed: %s", values)
+        return KitResponse(200, json.dumps(settings.SETTINGS.as_dict()).encode(), {"Content-Type": "application/json"})
+
+    paths: dict[str, Callable[[dict[str, Any]], KitResponse]] = {HEALTH_PATH: health, RESET_PATH: reset, CONFIG_PATH: config}
     return Dispatcher(moto_app, registry, paths)
 
 
@@ -68,6 +82,7 @@ def _quiet_handler(verbose: bool):
 def serve(host: str, port: int, home: Home, verbose: bool = False, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve in the foreground until SIGTERM/SIGINT. Raises LocalAwsError on set-up problems."""
     home.prepare()
+    settings.load_from_environment()
     lock_fd = home.acquire_lock()
     if lock_fd is None:
         running = home.read_endpoint() or {}

@@ -34,3 +34,21 @@ def epoch(value: Any) -> Any:
     if not isinstance(value, datetime):
         return value
     return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()
+
+
+class moto_errors:
+    """Turn moto's exceptions into AwsError, so engines answer them AWS-shaped."""
+
+    def __enter__(self) -> "moto_errors":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        from moto.core.exceptions import ServiceException, _RESTError
+
+        from ..dispatch import AwsError
+
+        if isinstance(exc, _RESTError):  # moto's older JSON/XML errors
+            raise AwsError(exc.error_type, exc.message, exc.code) from None
+        if isinstance(exc, ServiceException):  # moto's newer serializable errors
+            raise AwsError(exc.code, exc.message, 400) from None
+        return False
