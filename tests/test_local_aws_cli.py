@@ -242,3 +242,30 @@ def test_aws_cli_works_with_only_the_endpoint_url_and_dummy_credentials(running)
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["StreamNames"] == ["seen-by-the-cli"]
+
+
+def test_config_shows_and_changes_settings(running, home):
+    assert cli("config", home=home).stdout == "kinesis_limits = on\n"
+    assert cli("config", "kinesis_limits=off", home=home).stdout == "kinesis_limits = off\n"
+    assert "setting:  kinesis_limits = off" in cli("status", home=home).stdout
+    bad = cli("config", "kinesis_limits=maybe", home=home)
+    assert bad.returncode == 1 and "is not on/off" in bad.stderr
+    unknown = cli("config", "colour=blue", home=home)
+    assert unknown.returncode == 1 and "Unknown setting 'colour'" in unknown.stderr
+    assert cli("config", "no-equals-sign", home=home).returncode == 1
+    assert cli("config", home=home).stdout == "kinesis_limits = off\n"  # bad input changed nothing
+
+
+def test_config_when_nothing_runs(home):
+    result = cli("config", home=home)
+    assert result.returncode == 1 and "not running" in result.stderr
+
+
+def test_start_can_switch_kinesis_limits_off(home):
+    started = cli("start", "--port", "0", "--kinesis-limits", "off", home=home)
+    assert started.returncode == 0, started.stderr
+    assert cli("config", home=home).stdout == "kinesis_limits = off\n"
+    client = kinesis(started.stdout.strip())
+    client.create_stream(StreamName="unlimited", ShardCount=1)
+    records = [{"Data": b"x", "PartitionKey": str(i)} for i in range(500)]
+    assert [client.put_records(StreamName="unlimited", Records=records)["FailedRecordCount"] for _ in range(4)] == [0] * 4
