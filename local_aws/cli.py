@@ -132,6 +132,10 @@ def cmd_start(args: argparse.Namespace) -> int:
     child_env = dict(os.environ)
     if args.kinesis_limits is not None:
         child_env["LOCAL_AWS_KINESIS_LIMITS"] = args.kinesis_limits
+    if args.no_persist:
+        command.append("--no-persist")
+    if args.recover:
+        command.append("--recover")
     with open(home.log_file, "ab") as log:
         child = subprocess.Popen(
             command,
@@ -187,7 +191,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise LocalAwsError(f"Port {port} on {host} is already in use by another program; choose another with --port.")
     if args.kinesis_limits is not None:
         os.environ["LOCAL_AWS_KINESIS_LIMITS"] = args.kinesis_limits
-    serve(host, port, home, verbose=args.verbose, on_ready=lambda url: print(url, flush=True))
+    serve(host, port, home, verbose=args.verbose, on_ready=lambda url: print(url, flush=True),
+          persist=not args.no_persist, recover=args.recover)
     return 0
 
 
@@ -210,7 +215,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"uptime:   {uptime // 3600}h {uptime % 3600 // 60:02d}m {uptime % 60:02d}s")
     print(f"version:  {live.get('version')}")
     print(f"home:     {home.path}")
-    print(f"state:    {home.state_dir} ({home.state_size()} bytes)")
+    persisted = "kept across restarts" if live.get("persist", True) else "in memory only (--no-persist)"
+    print(f"state:    {home.state_dir} ({home.state_size():,} bytes on disk; {persisted})")
     print(f"log:      {home.log_file}")
     for name, value in _settings(info["url"]).items():
         print(f"setting:  {name} = {_on_off(value)}")
@@ -308,6 +314,10 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument("--verbose", action="store_true", help="log every request")
             p.add_argument("--kinesis-limits", choices=["on", "off"], default=None,
                            help="enforce Kinesis per-shard write limits (default on, or $LOCAL_AWS_KINESIS_LIMITS)")
+            p.add_argument("--no-persist", action="store_true",
+                           help="keep state in memory only (lost at stop); default: state survives restarts and crashes")
+            p.add_argument("--recover", action="store_true",
+                           help="if the saved state is damaged, start from the last good part of it instead of refusing")
         return p
 
     add("start", "Start the endpoint in the background and print its URL (no-op if running).", server=True)

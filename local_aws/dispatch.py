@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 import botocore.session
+
+from .rwlock import RWLock
 
 log = logging.getLogger("local_aws.dispatch")
 
@@ -46,6 +49,11 @@ class KitRequest:
     headers: dict[str, str]
     body: bytes
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # What the journal should replay instead of ``body``, when an engine applied
+    # only part of the request (e.g. PutRecords entries that were not throttled).
+    journal_body: bytes | None = None
+    # False when the engine changed nothing after all (e.g. every entry throttled).
+    journal: bool = True
 
     def json(self) -> dict[str, Any]:
         """The request body parsed as JSON (``{}`` when empty)."""
@@ -137,14 +145,24 @@ def _botocore() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
+# Signing names that differ from the botocore service name. Anything else is
+# tried as a service name first; only an unknown name scans every model (slow:
+# loading all ~400 service models takes seconds).
+_SIGNING_ALIASES = {"monitoring": ["cloudwatch"], "execute-api": ["apigateway"], "states": ["stepfunctions"]}
+
+
 @lru_cache(maxsize=None)
-def _services_by_signing_name() -> dict[str, list[str]]:
+def _services_for_signing_name(signing_name: str) -> list[str]:
     session = _botocore()
-    found: dict[str, list[str]] = {}
-    for name in session.get_available_services():
+    available = set(session.get_available_services())
+    direct = [name for name in [signing_name, *_SIGNING_ALIASES.get(signing_name, [])] if name in available]
+    if direct:
+        return direct
+    found = []
+    for name in sorted(available):
         meta = session.get_service_data(name)["metadata"]
-        signing = meta.get("signingName") or meta.get("endpointPrefix") or name
-        found.setdefault(signing, []).append(name)
+        if (meta.get("signingName") or meta.get("endpointPrefix") or name) == signing_name:
+            found.append(name)
     return found
 
 
@@ -154,15 +172,12 @@ def _service_meta(service: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def _json_target_prefixes() -> dict[str, str]:
-    """X-Amz-Target prefix (e.g. 'Kinesis_20131202') -> service name."""
-    session = _botocore()
-    found = {}
-    for name in session.get_available_services():
-        prefix = session.get_service_data(name)["metadata"].get("targetPrefix")
-        if prefix:
-            found[prefix] = name
-    return found
+def _service_for_target(prefix: str, signing_name: str) -> str | None:
+    """The service whose X-Amz-Target prefix (e.g. 'Kinesis_20131202') this is."""
+    for service in _services_for_signing_name(signing_name):
+        if _service_meta(service).get("targetPrefix") == prefix:
+            return service
+    return None
 
 
 @lru_cache(maxsize=None)
@@ -203,12 +218,12 @@ def identify(environ: dict[str, Any], get_body: Callable[[], bytes]) -> tuple[st
     if match is None:
         return None
     region, signing_name = match.group(1), match.group(2)
-    candidates = _services_by_signing_name().get(signing_name, [signing_name])
+    candidates = _services_for_signing_name(signing_name)
 
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target and "." in target:
         prefix, operation = target.rsplit(".", 1)
-        service = _json_target_prefixes().get(prefix)
+        service = _service_for_target(prefix, signing_name)
         if service:
             return service, operation, region, _service_meta(service)["protocol"]
 
@@ -236,17 +251,35 @@ def identify(environ: dict[str, Any], get_body: Callable[[], bytes]) -> tuple[st
 # --- the WSGI layer ------------------------------------------------------------
 
 
+def _placeholder_request(found: tuple[str, str, str, str] | None, environ: dict[str, Any]) -> KitRequest | None:
+    """Enough of a request to shape an error in the caller's protocol."""
+    if not found:
+        return None
+    service, operation, region, protocol = found
+    return KitRequest(service, operation, region, protocol, environ.get("REQUEST_METHOD", "GET"),
+                      environ.get("PATH_INFO", "/"), {}, {}, b"")
+
+
 class Dispatcher:
     """WSGI app: kit engines first, moto for everything else.
 
     Nothing a client sends may crash the endpoint: an engine's unexpected
     exception becomes an AWS ``InternalFailure`` and is logged with its traceback.
+
+    With ``persistence`` set, every state-changing request runs alone (reads
+    share a readers-writer lock) and, if it succeeded, is appended to the
+    journal before its response leaves: what a client saw acknowledged is on
+    disk. ``replaying`` is set while the journal is replayed at start-up.
     """
 
     def __init__(self, moto_app: Callable, registry: Registry, kit_paths: dict[str, Callable] | None = None):
         self.moto_app = moto_app
         self.registry = registry
         self.kit_paths = kit_paths or {}
+        self.persistence = None  # local_aws.persistence.Persistence, when state is durable
+        self.lock = RWLock()
+        self.replaying = False
+        self.on_change: Callable[[], None] | None = None  # called after each journaled change
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -265,6 +298,54 @@ class Dispatcher:
         except Exception:  # identification must never take the endpoint down
             log.exception("could not identify request %s %s", environ.get("REQUEST_METHOD"), path)
             found = None
+        if self.persistence is None or self.replaying:
+            return self._handle(environ, start_response, found, get_body, [])
+
+        from .persistence import is_mutating
+
+        if not is_mutating(found[1] if found else None, environ.get("REQUEST_METHOD", "GET")):
+            with self.lock.read():
+                return list(self._handle(environ, start_response, found, get_body, []))
+        return self._handle_change(environ, start_response, found, get_body)
+
+    def _handle_change(self, environ, start_response, found, get_body) -> Iterable[bytes]:
+        """Apply a change alone, journal it if it succeeded, then answer."""
+        persistence = self.persistence
+        body = get_body()
+        request = _placeholder_request(found, environ)
+        if not persistence.has_room_for(len(body)):
+            err = AwsError("ServiceUnavailable", f"The disk holding the local endpoint's state ({persistence.dir}) is full; "
+                           "nothing was changed. Free some space and retry.", 503)
+            return self._send(error_response(err, request), start_response)
+        answer: list[Any] = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:
+            answer[:] = [status, headers]
+            return lambda data: None
+
+        with self.lock.write():
+            seq = persistence.next_seq()
+            persistence.seed(seq)
+            applied_at = time.time()  # replay runs the change at this time again
+            holder: list[KitRequest] = []
+            chunks = list(self._handle(environ, capture, found, get_body, holder))
+            status = int(answer[0].split()[0])
+            if status < 300 and not (holder and not holder[0].journal):
+                journal_body = holder[0].journal_body if holder and holder[0].journal_body is not None else body
+                try:
+                    persistence.record(seq, applied_at, found[0] if found else None, found[1] if found else None, environ, journal_body)
+                except OSError as exc:
+                    log.error("could not journal change %d (%s %s): %s", seq, *(found or ("?", "?"))[:2], exc)
+                    err = AwsError("ServiceUnavailable", f"The local endpoint could not save this change ({exc.strerror or exc}); "
+                                   "it was not acknowledged.", 503)
+                    return self._send(error_response(err, request), start_response)
+        if self.on_change is not None:
+            self.on_change()
+        start_response(*answer)
+        return chunks
+
+    def _handle(self, environ, start_response, found, get_body, holder: list) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
         handler = self.registry.get(found[0], found[1]) if found else None
         if handler is None:
             return self._call_moto(environ, start_response)
@@ -281,6 +362,7 @@ class Dispatcher:
             headers={k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")},
             body=get_body(),
         )
+        holder.append(request)
         try:
             result = handler(request)
             response = result if isinstance(result, KitResponse) else json_response(result, request)
@@ -328,6 +410,7 @@ class Dispatcher:
     def _send(response: KitResponse, start_response: Callable) -> Iterable[bytes]:
         headers = dict(response.headers)
         headers["Content-Length"] = str(len(response.body))
-        reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+        reason = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error",
+                  503: "Service Unavailable"}
         start_response(f"{response.status} {reason.get(response.status, 'Status')}", list(headers.items()))
         return [response.body]

@@ -6,11 +6,13 @@ stays light so ``start``/``status``/``stop`` answer quickly.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable
@@ -20,6 +22,7 @@ from werkzeug.serving import make_server
 from . import CONFIG_PATH, HEALTH_PATH, RESET_PATH, LocalAwsError, __version__, settings
 from .dispatch import Dispatcher, KitResponse, Registry
 from .home import Home
+from .persistence import Persistence, StateError
 
 log = logging.getLogger("local_aws")
 
@@ -43,8 +46,11 @@ def build_app(registry: Registry, info: dict[str, Any]) -> Dispatcher:
             return KitResponse(405, b'{"error": "POST to reset"}', {"Content-Type": "application/json"})
         from moto.moto_api._internal.models import moto_api_backend
 
-        moto_api_backend.reset()
-        engines.reset()
+        with app.lock.write():
+            moto_api_backend.reset()
+            engines.reset()
+            if app.persistence is not None:
+                app.persistence.wipe()
         log.info("state reset")
         return KitResponse(200, b'{"status": "reset"}', {"Content-Type": "application/json"})
 
@@ -63,7 +69,94 @@ def build_app(registry: Registry, info: dict[str, Any]) -> Dispatcher:
         return KitResponse(200, json.dumps(settings.SETTINGS.as_dict()).encode(), {"Content-Type": "application/json"})
 
     paths: dict[str, Callable[[dict[str, Any]], KitResponse]] = {HEALTH_PATH: health, RESET_PATH: reset, CONFIG_PATH: config}
-    return Dispatcher(moto_app, registry, paths)
+    app = Dispatcher(moto_app, registry, paths)
+    return app
+
+
+def replay_request(app: Dispatcher, header: dict[str, Any], body: bytes) -> int:
+    """Run one journaled request through the app again; return its HTTP status."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": header["method"],
+        "PATH_INFO": header["path"],
+        "QUERY_STRING": header["query"],
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "0",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    environ.update(header["headers"])
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    status: list[str] = []
+
+    def start_response(line: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:
+        status.append(line)
+        return lambda data: None
+
+    for _ in app(environ, start_response):
+        pass
+    return int(status[0].split()[0]) if status else 500
+
+
+def open_state(app: Dispatcher, home: Home, recover: bool) -> None:
+    """Load the saved state into the app (snapshot + journal replay) and keep journaling."""
+    from . import engines
+
+    persistence = Persistence(home.state_dir)
+    app.persistence = persistence
+    app.replaying = True
+    limits = settings.SETTINGS.kinesis_limits
+    settings.SETTINGS.kinesis_limits = False  # the journal holds only what was accepted
+    try:
+        report = persistence.load(lambda header, body: replay_request(app, header, body), engines, recover=recover)
+    except StateError as exc:
+        raise StateError(
+            f"{exc}. Run 'python -m local_aws reset' to start empty, or start with --recover to start from the "
+            "last good state."
+        ) from None
+    finally:
+        app.replaying = False
+        settings.SETTINGS.kinesis_limits = limits
+    engines.recover()
+    log.info(
+        "state loaded from %s: %d changes replayed (%d failed) after snapshot %d, in %.2f s",
+        report.source, report.replayed, report.replay_failures, report.snapshot_seq, report.seconds,
+    )
+
+    def snapshot_if_due() -> None:
+        if persistence.wants_snapshot():
+            threading.Thread(target=take_snapshot, args=(app,), daemon=True).start()
+
+    app.on_change = snapshot_if_due
+
+
+def take_snapshot(app: Dispatcher) -> None:
+    from . import engines
+
+    if app.persistence is None:
+        return
+    with app.lock.write():
+        try:
+            app.persistence.snapshot(engines)
+        except Exception:
+            log.exception("snapshot failed; the journal keeps every change")
+
+
+def close_state(app: Dispatcher) -> None:
+    from . import engines
+
+    if app.persistence is None:
+        return
+    with app.lock.write():
+        try:
+            app.persistence.close(engines)
+        except Exception:
+            log.exception("final snapshot failed; the journal keeps every change")
 
 
 def _quiet_handler(verbose: bool):
@@ -79,7 +172,15 @@ def _quiet_handler(verbose: bool):
     return Handler
 
 
-def serve(host: str, port: int, home: Home, verbose: bool = False, on_ready: Callable[[str], None] | None = None) -> None:
+def serve(
+    host: str,
+    port: int,
+    home: Home,
+    verbose: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+    persist: bool = True,
+    recover: bool = False,
+) -> None:
     """Serve in the foreground until SIGTERM/SIGINT. Raises LocalAwsError on set-up problems."""
     home.prepare()
     settings.load_from_environment()
@@ -101,8 +202,11 @@ def serve(host: str, port: int, home: Home, verbose: bool = False, on_ready: Cal
             "url": "",
             "home": str(home.path),
             "started_at": time.time(),
+            "persist": persist,
         }
         app = build_app(registry, info)
+        if persist:
+            open_state(app, home, recover)
         try:
             server = make_server(host, port, app, threaded=True, request_handler=_quiet_handler(verbose))
         except OSError as exc:
@@ -126,6 +230,7 @@ def serve(host: str, port: int, home: Home, verbose: bool = False, on_ready: Cal
             server.serve_forever(poll_interval=0.2)
         finally:
             server.server_close()
+            close_state(app)
             home.remove_endpoint()
             log.info("stopped")
     finally:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import threading
 import time
 from collections import defaultdict
@@ -133,6 +134,10 @@ def put_records(request: KitRequest) -> dict[str, Any]:
         if accepted:
             with moto_errors():
                 written = backend.put_records(stream.arn, None, accepted)["Records"]
+        if len(accepted) < len(entries):
+            # Journal only what was written: a replay must not add throttled entries.
+            request.journal = bool(accepted)
+            request.journal_body = json.dumps({"StreamARN": stream.arn, "Records": accepted}).encode()
     results, written_iter = [], iter(written)
     for verdict in verdicts:
         results.append(next(written_iter) if verdict is None else _throttled(stream, verdict, account))
