@@ -18,40 +18,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: str, home: Path | None = None, timeout: float = 90) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "local_aws", *args]
-    if home is not None:
-        command += ["--home", str(home)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie (killed, not yet reaped by its parent) counts as gone.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return False
-
-
-def wait_gone(pid: int, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+from support import ROOT, cli, client, pid_alive, wait_gone
 
 
 def kinesis(url: str):
-    return boto3.client("kinesis", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    return client("kinesis", url)
 
 
 @pytest.fixture
