@@ -1,0 +1,28 @@
+"""`make demo`'s runner: executes every notebook headless and summarises what is left running."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import nbformat
+from support import ROOT
+
+
+def test_run_all_executes_the_notebooks_and_prints_a_summary(tmp_path, endpoint_url):
+    env = dict(os.environ, DSCA_PREFIX="dsca-demotest")
+    result = subprocess.run(
+        [sys.executable, "notebooks/run_all.py", "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=1800,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for name in notebooks:
+        assert f"ok   {name}" in result.stdout
+        executed = nbformat.read(tmp_path / name, as_version=4)
+        outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+        assert outputs and not [o for o in outputs if o.output_type == "error"]
+    assert "What the pipeline left running:" in result.stdout
+    assert "stream dsca-demotest-sensor-stream: ACTIVE" in result.stdout
+    assert f"aws --endpoint-url {endpoint_url} --region us-east-1 kinesis list-streams" in result.stdout
