@@ -43,3 +43,36 @@ def check_exercise_01(cfg: Config, kinesis=None) -> bool:
         (len(used) >= 2, f"records landed on both shards (shards used: {', '.join(used) or 'none'})" + ("" if len(used) >= 2 else "; try other partition keys"))
     )
     return _report(title, results)
+
+
+def check_exercise_02(template_text: str, samples: int = 200) -> bool:
+    """Notebook 02: the sensor template with a new ``firmware`` field ("major.minor.patch")."""
+    import json
+    import re
+
+    from .kdg import Generator, SimClock, TemplateError, compile_template, load_template
+
+    title = "Exercise 02: a sensor template with a firmware field"
+    try:
+        template = compile_template(template_text)
+    except TemplateError as exc:
+        return _report(title, [(False, f"the template compiles ({exc})")])
+    results = [(True, "the template compiles")]
+    generator = Generator(template, seed=2, clock=SimClock(start="2026-01-01T00:00:00Z", rate=100), tz="UTC")
+    try:
+        records = [json.loads(line) for line in generator.records(samples)]
+    except ValueError as exc:
+        return _report(title, results + [(False, f"every record is valid JSON ({exc})")])
+    results.append((all(isinstance(r, dict) for r in records), "every record is a JSON object"))
+    if not all(isinstance(r, dict) for r in records):
+        return _report(title, results)
+    reference = json.loads(Generator(compile_template(load_template("sensor_fleet")), seed=1).render())
+    missing = sorted(set(reference) - set().union(*(r.keys() for r in records)))
+    results.append((not missing, "the sensor fields are all still there" + (f" (missing {missing})" if missing else "")))
+    versions = [r.get("firmware") for r in records]
+    results.append((all(v is not None for v in versions), "every record has a firmware field"))
+    shaped = all(isinstance(v, str) and re.fullmatch(r"\d+\.\d+\.\d+", v) for v in versions)
+    results.append((shaped, 'firmware looks like "major.minor.patch", e.g. "1.4.2"'))
+    distinct = len({v for v in versions if isinstance(v, str)})
+    results.append((distinct >= 2, f"the fleet runs more than one firmware version (found {distinct})"))
+    return _report(title, results)

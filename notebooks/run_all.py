@@ -69,6 +69,8 @@ def execute(path: Path, out: Path, env: dict[str, str]) -> tuple[bool, float, st
     nb = nbformat.read(path, as_version=4)
     old = dict(os.environ)
     os.environ.update(env)  # the kernel inherits this process's environment
+    # `!python` and `!aws` in cells run this environment's tools.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     start = time.monotonic()
     error = ""
     try:
