@@ -23,7 +23,7 @@ from . import CONFIG_PATH, DEFAULT_HOST, DEFAULT_PORT, HEALTH_PATH, RESET_PATH, 
 from .home import Home, resolve_home
 
 START_TIMEOUT = 60.0  # seconds; moto's first import is slow on a cold disk
-STOP_TIMEOUT = 10.0
+STOP_TIMEOUT = 30.0  # running Glue jobs get to finish their batch
 
 
 def say(message: str) -> None:

@@ -113,6 +113,7 @@ def open_state(app: Dispatcher, home: Home, recover: bool) -> None:
     limits = settings.SETTINGS.kinesis_limits
     settings.SETTINGS.kinesis_limits = False  # the journal holds only what was accepted
     try:
+        engines.configure(state_dir=home.state_dir)
         report = persistence.load(lambda header, body: replay_request(app, header, body), engines, recover=recover)
     except StateError as exc:
         raise StateError(
@@ -215,11 +216,19 @@ def serve(
         info["port"] = server.server_address[1]
         url_host = f"[{host}]" if ":" in host else host
         info["url"] = f"http://{url_host}:{info['port']}"
+        from . import engines
+
+        engines.configure(url=info["url"])
         home.write_endpoint(info)
 
         def shutdown(signum: int, frame: Any) -> None:
             log.info("signal %s: shutting down", signum)
-            threading.Thread(target=server.shutdown, daemon=True).start()
+
+            def stop() -> None:
+                engines.shutdown()  # while still serving: running jobs ship their last logs
+                server.shutdown()
+
+            threading.Thread(target=stop, daemon=True).start()
 
         signal.signal(signal.SIGTERM, shutdown)
         signal.signal(signal.SIGINT, shutdown)
@@ -230,6 +239,7 @@ def serve(
             server.serve_forever(poll_interval=0.2)
         finally:
             server.server_close()
+            engines.shutdown()
             close_state(app)
             home.remove_endpoint()
             log.info("stopped")

@@ -15,9 +15,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..dispatch import Registry
-from . import kinesis
+from . import glue_jobs, kinesis
 
-ENGINES: list[ModuleType] = [kinesis]
+ENGINES: list[ModuleType] = [kinesis, glue_jobs]
 
 
 def install(registry: Registry) -> None:
@@ -40,6 +40,20 @@ def restore_state(states: dict[str, object]) -> None:
     for engine in ENGINES:
         if engine.__name__ in states and hasattr(engine, "restore_state"):
             engine.restore_state(states[engine.__name__])
+
+
+def configure(**settings: object) -> None:
+    """Tell engines where durable state lives (``state_dir``) and the endpoint's ``url``."""
+    for engine in ENGINES:
+        if hasattr(engine, "configure"):
+            engine.configure(**settings)
+
+
+def shutdown() -> None:
+    """The endpoint is stopping: engines end the work they drive."""
+    for engine in ENGINES:
+        if hasattr(engine, "shutdown"):
+            engine.shutdown()
 
 
 def recover() -> None:
