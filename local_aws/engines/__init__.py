@@ -15,9 +15,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..dispatch import Registry
-from . import glue_jobs, kinesis
+from . import glue_jobs, kinesis, s3_policies
 
-ENGINES: list[ModuleType] = [kinesis, glue_jobs]
+ENGINES: list[ModuleType] = [kinesis, glue_jobs, s3_policies]
 
 
 def install(registry: Registry) -> None:

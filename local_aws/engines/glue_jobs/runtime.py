@@ -479,10 +479,44 @@ def _kill_group(pid: int, sig: int) -> None:
         pass
 
 
+_JOB_UPDATE_FIELDS = {
+    "Description": "description", "LogUri": "log_uri", "Role": "role", "ExecutionProperty": "execution_property",
+    "Command": "command", "DefaultArguments": "default_arguments", "NonOverridableArguments": "non_overridable_arguments",
+    "Connections": "connections", "MaxRetries": "max_retries", "AllocatedCapacity": "allocated_capacity",
+    "Timeout": "timeout", "MaxCapacity": "max_capacity", "WorkerType": "worker_type", "NumberOfWorkers": "number_of_workers",
+    "SecurityConfiguration": "security_configuration", "NotificationProperty": "notification_property",
+    "GlueVersion": "glue_version", "ExecutionClass": "execution_class",
+}
+
+
+def update_job(request: KitRequest) -> dict[str, Any]:
+    """``UpdateJob`` (moto lacks it): the new definition replaces the old one, as on AWS."""
+    from moto.core.utils import utcnow
+    from moto.glue.models import glue_backends
+
+    params = request.json()
+    name = params.get("JobName")
+    try:
+        job = backend(glue_backends, request).get_job(name)
+    except Exception:
+        raise AwsError("EntityNotFoundException", f"Job {name} not found.") from None
+    update = params.get("JobUpdate") or {}
+    if "Role" not in update or "Command" not in update:
+        raise AwsError("InvalidInputException", "JobUpdate needs at least Role and Command.")
+    for key, attribute in _JOB_UPDATE_FIELDS.items():
+        default = {} if attribute in ("execution_property", "default_arguments") else None
+        setattr(job, attribute, update.get(key, default))
+    job.timeout = update.get("Timeout") or 2880
+    job.execution_class = update.get("ExecutionClass") or "STANDARD"
+    job.last_modified_on = utcnow()
+    return {"JobName": name}
+
+
 RUNTIME = Runtime()
 
 
 def install(registry: Registry) -> None:
+    registry.register("glue", "UpdateJob", update_job)
     registry.register("glue", "StartJobRun", RUNTIME.start_job_run)
     registry.register("glue", "GetJobRun", RUNTIME.get_job_run)
     registry.register("glue", "GetJobRuns", RUNTIME.get_job_runs)

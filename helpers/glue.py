@@ -1,0 +1,139 @@
+"""Glue job helpers: create or update a streaming job, run it, watch it, stop it, read its log.
+
+Plain boto3, identical on AWS and on the local endpoint (where ``StartJobRun``
+runs the script with local PySpark).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .config import RETRY_CONFIG
+from .errors import KitError
+
+FINAL_STATES = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED")
+
+
+def _client(glue=None):
+    return glue or boto3.client("glue", config=RETRY_CONFIG)
+
+
+def ensure_streaming_job(
+    name: str,
+    role_arn: str,
+    script_uri: str,
+    arguments: dict[str, str] | None = None,
+    glue_version: str = "5.0",
+    worker_type: str = "G.1X",
+    workers: int = 2,
+    timeout_minutes: int = 60,
+    tags: dict[str, str] | None = None,
+    glue=None,
+    verbose: bool = True,
+) -> dict[str, Any]:
+    """Create the streaming job, or update it to exactly this definition. Idempotent.
+
+    ``timeout_minutes`` is always set: a streaming job otherwise runs (and, on
+    AWS, bills) until someone stops it.
+    """
+    if not 1 <= timeout_minutes <= 10080:
+        raise KitError(f"timeout_minutes={timeout_minutes} is not valid: 1 to 10080 minutes.")
+    glue = _client(glue)
+    definition = {
+        "Role": role_arn,
+        "Command": {"Name": "gluestreaming", "ScriptLocation": script_uri, "PythonVersion": "3"},
+        "DefaultArguments": dict(arguments or {}),
+        "GlueVersion": glue_version,
+        "WorkerType": worker_type,
+        "NumberOfWorkers": workers,
+        "Timeout": timeout_minutes,
+        "ExecutionProperty": {"MaxConcurrentRuns": 1},
+    }
+    try:
+        glue.get_job(JobName=name)
+        glue.update_job(JobName=name, JobUpdate=definition)
+        action = "Updated"
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EntityNotFoundException":
+            raise
+        glue.create_job(Name=name, Tags=dict(tags or {}), **definition)
+        action = "Created"
+    if verbose:
+        print(f"{action} job {name} (Glue {glue_version}, {workers} x {worker_type}, timeout {timeout_minutes} min)")
+    return glue.get_job(JobName=name)["Job"]
+
+
+def start_run(name: str, arguments: dict[str, str] | None = None, glue=None) -> str:
+    """Start a run; if one is already running, return that one instead of failing."""
+    glue = _client(glue)
+    try:
+        running = active_runs(name, glue)
+        if running:
+            print(f"Job {name} already has a run in progress: {running[0]['Id']}")
+            return running[0]["Id"]
+        return glue.start_job_run(JobName=name, Arguments=dict(arguments or {}))["JobRunId"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "EntityNotFoundException":
+            raise KitError(f"Job {name} does not exist; create it with ensure_streaming_job().") from None
+        raise
+
+
+def active_runs(name: str, glue=None) -> list[dict[str, Any]]:
+    """Runs of the job that are starting, running or stopping (all pages)."""
+    glue = _client(glue)
+    runs = []
+    for page in glue.get_paginator("get_job_runs").paginate(JobName=name):
+        runs += [r for r in page["JobRuns"] if r["JobRunState"] in ("STARTING", "RUNNING", "STOPPING", "WAITING")]
+    return runs
+
+
+def wait_for_run(name: str, run_id: str, states: tuple[str, ...] = FINAL_STATES, timeout: float = 900,
+                 poll: float = 2.0, glue=None) -> dict[str, Any]:
+    """Poll ``GetJobRun`` until the run reaches one of ``states``; return it."""
+    glue = _client(glue)
+    deadline = time.monotonic() + timeout
+    while True:
+        run = glue.get_job_run(JobName=name, RunId=run_id)["JobRun"]
+        if run["JobRunState"] in states:
+            return run
+        if run["JobRunState"] in FINAL_STATES:
+            raise KitError(f"Run {run_id} of {name} ended {run['JobRunState']}: {run.get('ErrorMessage', 'no message')}")
+        if time.monotonic() > deadline:
+            raise KitError(f"Run {run_id} of {name} is still {run['JobRunState']} after {timeout:.0f} s.")
+        time.sleep(poll)
+
+
+def stop_run(name: str, run_id: str, wait: bool = True, glue=None) -> dict[str, Any]:
+    """Stop a run (it finishes its current batch and checkpoint first); wait until it has stopped."""
+    glue = _client(glue)
+    answer = glue.batch_stop_job_run(JobName=name, JobRunIds=[run_id])
+    for error in answer.get("Errors", []):
+        detail = error["ErrorDetail"]
+        if detail["ErrorCode"] != "InvalidInputException":  # already finished: nothing to stop
+            raise KitError(f"Could not stop run {run_id}: {detail['ErrorMessage']}")
+    run = glue.get_job_run(JobName=name, RunId=run_id)["JobRun"]
+    return wait_for_run(name, run_id, FINAL_STATES, glue=glue) if wait and run["JobRunState"] not in FINAL_STATES else run
+
+
+def run_log(run_id: str, errors: bool = False, limit: int = 10_000, logs=None) -> list[str]:
+    """The run's lines from CloudWatch Logs (``/aws-glue/jobs/output`` or ``…/error``), oldest first."""
+    logs = logs or boto3.client("logs", config=RETRY_CONFIG)
+    group = "/aws-glue/jobs/error" if errors else "/aws-glue/jobs/output"
+    lines: list[str] = []
+    params: dict[str, Any] = {"logGroupName": group, "logStreamName": run_id, "startFromHead": True}
+    try:
+        while len(lines) < limit:
+            page = logs.get_log_events(**params)
+            lines += [event["message"] for event in page["events"]]
+            if page.get("nextForwardToken") in (None, params.get("nextToken")):
+                break
+            params["nextToken"] = page["nextForwardToken"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return []
+        raise
+    return lines[:limit]
