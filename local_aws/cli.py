@@ -22,7 +22,7 @@ import urllib.request
 from . import CONFIG_PATH, DEFAULT_HOST, DEFAULT_PORT, HEALTH_PATH, RESET_PATH, LocalAwsError, __version__
 from .home import Home, resolve_home
 
-START_TIMEOUT = 60.0  # seconds; moto's first import is slow on a cold disk
+START_TIMEOUT = 600.0  # seconds: replaying a large journal after a crash takes a while
 STOP_TIMEOUT = 30.0  # running Glue jobs get to finish their batch
 
 

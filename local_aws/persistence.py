@@ -25,6 +25,7 @@ wrote it.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import os
@@ -47,7 +48,7 @@ log = logging.getLogger("local_aws.persistence")
 FORMAT_VERSION = 1
 _RECORD = struct.Struct(">2sIII")  # magic, header length, body length, crc32(header + body)
 _MAGIC = b"LJ"
-SNAPSHOT_EVERY_BYTES = 512 * 1024 * 1024  # journal size that triggers a snapshot
+SNAPSHOT_EVERY_BYTES = 128 * 1024 * 1024  # journal size that triggers a snapshot (bounds crash replay)
 DISK_MARGIN_BYTES = 16 * 1024 * 1024  # refuse changes when less than this would remain free
 
 # Operations that only read; everything else is journaled (unknown ones too).
@@ -102,35 +103,37 @@ class Journal:
 
 
 def read_journal(path: Path, recover: bool = False) -> Iterator[tuple[dict[str, Any], bytes]]:
-    """Records in order. A torn tail is dropped (and cut off the file); corruption raises StateError."""
+    """Records in order, read one at a time. A torn tail is dropped (and cut off
+    the file); corruption raises StateError."""
     if not path.exists():
         return
-    data = path.read_bytes()
-    offset = 0
-    while offset < len(data):
-        if len(data) - offset < _RECORD.size:
-            break  # torn header at the tail
-        magic, head_len, body_len, crc = _RECORD.unpack_from(data, offset)
-        end = offset + _RECORD.size + head_len + body_len
-        if magic != _MAGIC:
-            if recover:
-                log.warning("journal %s: bad record at byte %d; keeping the %d bytes before it", path, offset, offset)
-                break
-            raise StateError(f"The journal {path} is corrupt at byte {offset} (bad record marker)")
-        if end > len(data):
-            break  # torn body at the tail: never acknowledged
-        head = data[offset + _RECORD.size : offset + _RECORD.size + head_len]
-        body = data[offset + _RECORD.size + head_len : end]
-        if zlib.crc32(body, zlib.crc32(head)) != crc:
-            if recover:
-                log.warning("journal %s: checksum mismatch at byte %d; keeping what comes before", path, offset)
-                break
-            raise StateError(f"The journal {path} is corrupt at byte {offset} (checksum mismatch)")
-        yield json.loads(head), body
-        offset = end
-    if offset < len(data):
+    good = 0
+    with open(path, "rb") as f:
+        while True:
+            head_bytes = f.read(_RECORD.size)
+            if len(head_bytes) < _RECORD.size:
+                break  # end of file, or a torn header at the tail
+            magic, head_len, body_len, crc = _RECORD.unpack(head_bytes)
+            if magic != _MAGIC:
+                if recover:
+                    log.warning("journal %s: bad record at byte %d; keeping the %d bytes before it", path, good, good)
+                    break
+                raise StateError(f"The journal {path} is corrupt at byte {good} (bad record marker)")
+            head = f.read(head_len)
+            body = f.read(body_len)
+            if len(head) < head_len or len(body) < body_len:
+                break  # torn body at the tail: never acknowledged
+            if zlib.crc32(body, zlib.crc32(head)) != crc:
+                if recover:
+                    log.warning("journal %s: checksum mismatch at byte %d; keeping what comes before", path, good)
+                    break
+                raise StateError(f"The journal {path} is corrupt at byte {good} (checksum mismatch)")
+            good = f.tell()
+            yield json.loads(head), body
+        size = f.seek(0, os.SEEK_END)
+    if good < size:
         with open(path, "r+b") as f:  # cut the torn tail so new records follow good ones
-            f.truncate(offset)
+            f.truncate(good)
             os.fsync(f.fileno())
 
 
@@ -207,11 +210,12 @@ class Persistence:
             self._restore(snapshot, engines)
             report.snapshot_seq = self.seq
             report.source = "snapshot"
-        entries = list(read_journal(self.journal_path, recover))
-        todo = [(h, b) for h, b in entries if h["seq"] > self.seq]
-        if todo:
+        for stale in self.dir.glob("*.tmp"):  # left by a stop killed mid-snapshot
+            stale.unlink()
+        todo = (entry for entry in read_journal(self.journal_path, recover) if entry[0]["seq"] > self.seq)
+        report.replayed, report.replay_failures = self._replay(todo, replay)
+        if report.replayed:
             report.source = "snapshot + journal" if snapshot is not None else "journal"
-            report.replayed, report.replay_failures = self._replay(todo, replay)
         self._write_format()
         self.journal = Journal(self.journal_path)
         report.seconds = time.monotonic() - started
@@ -255,14 +259,18 @@ class Persistence:
         self.seq = snapshot["seq"]
         self.services = set(snapshot["services"])
 
-    def _replay(self, entries: list[tuple[dict[str, Any], bytes]], replay: Callable[[dict[str, Any], bytes], int]) -> tuple[int, int]:
+    def _replay(self, entries: Iterator[tuple[dict[str, Any], bytes]], replay: Callable[[dict[str, Any], bytes], int]) -> tuple[int, int]:
         from freezegun import freeze_time
 
-        failures = 0
-        freezer = freeze_time(datetime.fromtimestamp(entries[0][0]["ts"], timezone.utc))
+        first = next(entries, None)
+        if first is None:
+            return 0, 0
+        failures = count = 0
+        freezer = freeze_time(datetime.fromtimestamp(first[0]["ts"], timezone.utc))
         frozen = freezer.start()
         try:
-            for header, body in entries:
+            for header, body in itertools.chain([first], entries):
+                count += 1
                 frozen.move_to(datetime.fromtimestamp(header["ts"], timezone.utc))
                 self.seed(header["seq"])
                 status = replay(header, body)
@@ -273,7 +281,7 @@ class Persistence:
                 self.services.add(header.get("service") or "?")
         finally:
             freezer.stop()
-        return len(entries), failures
+        return count, failures
 
     # -- while serving ---------------------------------------------------------------
 
