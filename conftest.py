@@ -10,6 +10,7 @@ session fixtures never run for nbval items.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -50,3 +51,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def endpoint_url() -> str:
     return os.environ["DSCA_ENDPOINT_URL"]
+
+
+_prefixes = itertools.count()
+
+
+@pytest.fixture
+def cfg(monkeypatch):
+    """helpers.setup() with a resource prefix of its own, so tests never see each other's resources."""
+    import helpers
+
+    monkeypatch.setenv("DSCA_PREFIX", f"dsca-t{next(_prefixes)}")
+    return helpers.setup(quiet=True)

@@ -83,8 +83,6 @@ import os
 import platform
 import re
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap

@@ -77,7 +77,7 @@ def test_a_run_executes_the_script_with_glue_arguments_and_ships_its_output(endp
     assert run["Arguments"] == {"--stream_name": "s1"} and run["GlueVersion"] == "5.0"
     assert run["CompletedOn"] >= run["StartedOn"]
     (line,) = [l for l in log_lines(url, "/aws-glue/jobs/output", run_id) if l.startswith("args:")]
-    assert f"--JOB_NAME hello" in line and f"--JOB_RUN_ID {run_id}" in line and "--stream_name s1" in line
+    assert "--JOB_NAME hello" in line and f"--JOB_RUN_ID {run_id}" in line and "--stream_name s1" in line
 
 
 def test_a_script_that_raises_fails_with_its_error_message(endpoint):

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import boto3
 import pytest
 
-import helpers
 from helpers import glue as glue_helpers
 from helpers import iam as iam_helpers
 from helpers import s3 as s3_helpers
 from helpers.errors import KitError
 
-_names = itertools.count()
 
 
-@pytest.fixture
-def cfg(monkeypatch):
-    monkeypatch.setenv("DSCA_PREFIX", f"dsca-aws{next(_names)}")
-    return helpers.setup(quiet=True)
 
 
 def test_ensure_bucket_creates_a_safe_tagged_bucket_idempotently(cfg, capsys):

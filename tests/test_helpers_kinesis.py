@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 
 import boto3
 import botocore.config
 import pytest
 
-import helpers
 from helpers import exercises, kinesis
 from helpers.errors import KitError
 
-_counter = itertools.count()
 
 
-@pytest.fixture
-def cfg(monkeypatch):
-    """A Config with a prefix of its own, so tests never see each other's streams."""
-    monkeypatch.setenv("DSCA_PREFIX", f"dsca-kt{next(_counter)}")
-    return helpers.setup(quiet=True)
 
 
 def test_ensure_stream_creates_an_active_tagged_stream(cfg, capsys):

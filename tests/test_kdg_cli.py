@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -11,11 +10,9 @@ import sys
 import pytest
 from support import ROOT
 
-import helpers
 from helpers import kinesis
 
 SEEDED = ["--seed", "42", "--start", "2026-01-01T00:00:00Z", "--tz", "UTC"]
-_names = itertools.count()
 
 
 def kdg(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -23,10 +20,6 @@ def kdg(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess
                           env=env or dict(os.environ), timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-@pytest.fixture
-def cfg(monkeypatch):
-    monkeypatch.setenv("DSCA_PREFIX", f"dsca-cli{next(_names)}")
-    return helpers.setup(quiet=True)
 
 
 def test_render_prints_records_one_per_line_reproducibly():

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 
 import pytest
 
-import helpers
 from helpers import kinesis
 from helpers.errors import KitError
 from helpers.kdg.sender import MAX_BATCH_BYTES, send_records
 
-_names = itertools.count()
 
 
-@pytest.fixture
-def cfg(monkeypatch):
-    monkeypatch.setenv("DSCA_PREFIX", f"dsca-snd{next(_names)}")
-    return helpers.setup(quiet=True)
 
 
 class FakeKinesis:
