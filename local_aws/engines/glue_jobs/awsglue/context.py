@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import shutil
 import tempfile
@@ -110,6 +111,7 @@ class GlueContext:
         self._sc = session.sparkContext
         self._glue_logger = GlueLogger()
         self._tmp = Path(tempfile.mkdtemp(prefix="local-glue-"))
+        atexit.register(shutil.rmtree, self._tmp, True)
         self.create_data_frame = _DataFrameReader(self)
         self.create_dynamic_frame = _DynamicFrameReader(self)
         self.write_dynamic_frame = _DynamicFrameWriter(self)

@@ -52,7 +52,7 @@ class Checkpoint:
             except self._s3.exceptions.NoSuchKey:
                 return None
             except self._s3.exceptions.NoSuchBucket:
-                raise FileNotFoundError(f"the checkpoint location {self.location} is in a bucket that does not exist")
+                raise FileNotFoundError(f"the checkpoint location {self.location} is in a bucket that does not exist") from None
             return json.loads(body)
         path = self._dir / name  # type: ignore[operator]
         if not path.exists():

@@ -13,6 +13,12 @@ sets, only where the caller has not already:
   log4j2 configuration next to this package.
 
 A runtime that wants other settings sets ``PYSPARK_SUBMIT_ARGS`` itself.
+
+It also starts Spark's JVM in a session of its own. Stopping a run sends
+SIGTERM to the job's process group; the JVM must not get it, or it would die
+in the middle of the batch the script is finishing. The JVM still ends with
+the job: it exits when the Python process's end closes its stdin (also after
+a SIGKILL of the job).
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ SPARK_CONF = {
 }
 
 
+_configured = False
+
+
 def _load_java_module():
     spec = importlib.util.spec_from_file_location("_local_glue_java", JAVA_MODULE)
     if spec is None or spec.loader is None:  # pragma: no cover - the file ships with the package
@@ -65,9 +74,25 @@ def submit_args(job_name: str, master: str | None = None) -> str:
     return " ".join(shlex.quote(part) for part in parts) + " pyspark-shell"
 
 
+def _jvm_in_its_own_session() -> None:
+    from pyspark import java_gateway
+
+    launch = java_gateway.Popen
+    if getattr(launch, "_local_glue", False):
+        return
+
+    def popen(*args, **kwargs):
+        kwargs.setdefault("start_new_session", True)
+        return launch(*args, **kwargs)
+
+    popen._local_glue = True  # type: ignore[attr-defined]
+    java_gateway.Popen = popen  # type: ignore[assignment]
+
+
 def configure(argv: list[str] | None = None) -> None:
     """Set the environment variables above (idempotent; leaves values the caller set alone)."""
-    if os.environ.get("_LOCAL_GLUE_CONFIGURED") == "1":
+    global _configured
+    if _configured:
         return
     java = _load_java_module()
     home = os.environ.get("JAVA_HOME", "")
@@ -77,4 +102,5 @@ def configure(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_SUBMIT_ARGS", submit_args(_job_name(list(sys.argv if argv is None else argv))))
     os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "us-east-1"))
-    os.environ["_LOCAL_GLUE_CONFIGURED"] = "1"
+    _jvm_in_its_own_session()
+    _configured = True

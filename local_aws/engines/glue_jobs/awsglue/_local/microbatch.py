@@ -25,15 +25,17 @@ Stopping (the loop returns, so the script's ``job.commit()`` runs and the
 process exits 0):
 
 * ``SIGTERM`` -- the current batch finishes and commits, then the loop ends;
-  a SIGTERM while waiting for the next window ends it at once. Send it to the
-  job process itself, not its process group: the JVM is a child that must
-  outlive the current batch.
+  a SIGTERM while waiting for the next window ends it at once. It may be sent
+  to the job's whole process group: Spark's JVM runs in a session of its own
+  (see ``env.py``), so it lives on to finish the batch.
 * ``LOCAL_GLUE_MAX_IDLE_SECONDS=<seconds>`` -- end the run once the stream has
   brought no new record for that long (tests, demos, the notebooks).
   Unset or 0: run until stopped, as on AWS.
 
-Optional: ``LOCAL_GLUE_STATUS_FILE=<path>`` -- after every commit, a JSON file
-with the batches committed, records read and the last batch id (atomic rename).
+Optional: ``LOCAL_GLUE_STATUS_FILE=<path>`` -- a JSON file (replaced atomically)
+``{"state", "last_batch_id", "batches", "records", "updated_at"}``: written with
+state ``RUNNING`` when the loop starts (the stream is being read), after every
+commit, and with ``STOPPED`` when the loop ends normally.
 Test hook: ``LOCAL_GLUE_TEST_KILL_BEFORE_COMMIT=<batch id>`` -- the process
 kills itself with SIGKILL after that batch's function returned and before its
 commit, leaving a planned-but-uncommitted batch whose output was written.
@@ -292,6 +294,8 @@ def run_micro_batches(glue_context, options_obj: KinesisOptions, batch_function:
         _write_status(status_file, {"state": "RUNNING", "last_batch_id": batch_id, **totals,
                                     "updated_at": datetime.now(timezone.utc).isoformat()})
 
+    _write_status(status_file, {"state": "RUNNING", "last_batch_id": next_id - 1, **totals,
+                                "updated_at": datetime.now(timezone.utc).isoformat()})
     try:
         if pending is not None:
             started = time.monotonic()
@@ -302,6 +306,7 @@ def run_micro_batches(glue_context, options_obj: KinesisOptions, batch_function:
             process(pending["batch_id"], records)
             finish(pending["batch_id"], pending, started)
             reader.forget_iterators()
+            next_id = pending["batch_id"] + 1
 
         last_data = time.monotonic()
         while not stop.requested:
