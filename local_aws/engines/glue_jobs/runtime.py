@@ -48,6 +48,7 @@ HERE = Path(__file__).resolve().parent  # holds the local `awsglue` package
 ACTIVE = ("STARTING", "RUNNING", "STOPPING")
 OUTPUT_GROUP, ERROR_GROUP = "/aws-glue/jobs/output", "/aws-glue/jobs/error"
 STOP_GRACE_SECONDS = 60  # a stopped run may finish its batch before it is killed
+LOCAL_KNOBS = {"--local_max_idle_seconds": "LOCAL_GLUE_MAX_IDLE_SECONDS"}
 
 
 @dataclass
@@ -294,10 +295,15 @@ class Runtime:
             argv = [sys.executable, str(script), "--JOB_NAME", run.JobName, "--JOB_ID", f"j_{run.JobName}",
                     "--JOB_RUN_ID", run.Id]
             for key, value in arguments.items():
-                if key in ("--JOB_NAME", "--JOB_ID", "--JOB_RUN_ID", "--extra-py-files"):
+                if key in ("--JOB_NAME", "--JOB_ID", "--JOB_RUN_ID", "--extra-py-files", *LOCAL_KNOBS):
                     continue
                 argv += [key, str(value)]
             env = self._environment(run, extra_paths + [workdir])
+            # Local-only knobs travel as job arguments (AWS Glue passes them to the
+            # script, which ignores them), e.g. end the run once the stream is idle.
+            for argument, variable in LOCAL_KNOBS.items():
+                if argument in arguments:
+                    env[variable] = str(arguments[argument])
             with self.lock:
                 if run.stop_requested:
                     self._finish(run, "STOPPED", None)
