@@ -223,7 +223,8 @@ def main():
         metrics = {
             "job": args["JOB_NAME"], "batch_id": int(batch_id), "window": args["window_size"], "run_token": token,
             **result.counts, "reasons": result.reasons,
-            "event_time_min": result.event_time_min, "event_time_max": result.event_time_max,
+            "event_time_min": result.event_time_min and result.event_time_min.isoformat(),
+            "event_time_max": result.event_time_max and result.event_time_max.isoformat(),
             "processed_at": processed_at.isoformat(), "seconds": round(time.time() - started, 3),
             "seconds_by_step": steps,
             "files": {name: len(keys) for name, keys in published.items()},

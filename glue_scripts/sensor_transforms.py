@@ -421,7 +421,8 @@ def clean_batch(df: DataFrame, batch_id: int, processed_at: datetime | None = No
     if cache:
         marked = marked.persist()
     summary = marked.groupBy("_outcome", _first_reason().alias("_reason")).agg(
-        F.count(F.lit(1)).alias("n"), F.min("event_time").alias("tmin"), F.max("event_time").alias("tmax")).collect()
+        F.count(F.lit(1)).alias("n"), F.min(F.unix_micros("event_time")).alias("tmin"),
+        F.max(F.unix_micros("event_time")).alias("tmax")).collect()
     counts = {"read": 0, "curated": 0, "quarantined": 0, "duplicates": 0}
     reasons: dict[str, int] = {}
     tmin = tmax = None
@@ -431,8 +432,8 @@ def clean_batch(df: DataFrame, batch_id: int, processed_at: datetime | None = No
         counts[key] += row["n"]
         if row["_outcome"] == "quarantined":
             reasons[row["_reason"]] = reasons.get(row["_reason"], 0) + row["n"]
-        if row["_outcome"] == "curated":
-            tmin, tmax = row["tmin"], row["tmax"]
+        if row["_outcome"] == "curated":  # as aware UTC datetimes, whatever this machine's time zone
+            tmin, tmax = (datetime.fromtimestamp(us / 1e6, tz=timezone.utc) for us in (row["tmin"], row["tmax"]))
     return CleanResult(curated_view(marked, batch_id, processed_at), quarantine_view(marked, batch_id, processed_at),
                        counts, dict(sorted(reasons.items())), tmin, tmax, marked if cache else None)
 
