@@ -136,28 +136,17 @@ def open_state(app: Dispatcher, home: Home, recover: bool) -> None:
     app.on_change = snapshot_if_due
 
 
-def take_snapshot(app: Dispatcher) -> None:
+def take_snapshot(app: Dispatcher, final: bool = False) -> None:
+    """Snapshot with writes excluded; ``final`` also closes the journal (the endpoint is stopping)."""
     from . import engines
 
     if app.persistence is None:
         return
     with app.lock.write():
         try:
-            app.persistence.snapshot(engines)
+            (app.persistence.close if final else app.persistence.snapshot)(engines)
         except Exception:
             log.exception("snapshot failed; the journal keeps every change")
-
-
-def close_state(app: Dispatcher) -> None:
-    from . import engines
-
-    if app.persistence is None:
-        return
-    with app.lock.write():
-        try:
-            app.persistence.close(engines)
-        except Exception:
-            log.exception("final snapshot failed; the journal keeps every change")
 
 
 def _quiet_handler(verbose: bool):
@@ -240,7 +229,7 @@ def serve(
         finally:
             server.server_close()
             engines.shutdown()
-            close_state(app)
+            take_snapshot(app, final=True)
             home.remove_endpoint()
             log.info("stopped")
     finally:
