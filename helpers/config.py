@@ -76,6 +76,12 @@ class Config:
         """A boto3 client for the target with the kit's retry settings."""
         return boto3.client(service, region_name=self.region, config=RETRY_CONFIG)
 
+    def account_id(self) -> str:
+        """The AWS account id (asked of STS once on the local target, where it is moto's 123456789012)."""
+        if self.account:
+            return self.account
+        return self.client("sts").get_caller_identity()["Account"]
+
     def summary(self) -> str:
         endpoint = self.endpoint_url or "AWS (default endpoints)"
         account = f"  account={self.account}" if self.target == "aws" else ""

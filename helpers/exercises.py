@@ -76,3 +76,72 @@ def check_exercise_02(template_text: str, samples: int = 200) -> bool:
     distinct = len({v for v in versions if isinstance(v, str)})
     results.append((distinct >= 2, f"the fleet runs more than one firmware version (found {distinct})"))
     return _report(title, results)
+
+
+def _read_parquet_rows(bucket: str, prefix: str, columns: list[str], s3=None) -> list[dict]:
+    """Every row of the Parquet files under ``s3://bucket/prefix`` (only ``columns``)."""
+    import io
+
+    import boto3
+    import pyarrow.parquet as pq
+
+    from .config import RETRY_CONFIG
+    from .s3 import list_objects
+
+    s3 = s3 or boto3.client("s3", config=RETRY_CONFIG)
+    rows: list[dict] = []
+    for obj in list_objects(f"s3://{bucket}/{prefix}", s3):
+        if obj["Key"].endswith(".parquet"):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            rows += pq.read_table(io.BytesIO(body), columns=columns).to_pylist()
+    return rows
+
+
+def check_exercise_03(bucket: str, dataset: str = "sensor_readings", s3=None) -> bool:
+    """Notebook 03: three records marked "exercise", quarantined for three different reasons."""
+    title = "Exercise 03: your bad records reached the quarantine"
+    quarantined = [r for r in _read_parquet_rows(bucket, f"quarantine/{dataset}/", ["raw_payload", "reason"], s3)
+                   if "exercise" in (r["raw_payload"] or "")]
+    curated = [r for r in _read_parquet_rows(bucket, f"curated/{dataset}/", ["event_id", "device_id"], s3)
+               if "exercise" in f"{r['event_id']} {r['device_id']}"]
+    codes = sorted({(r["reason"] or "").split(":")[0] for r in quarantined})
+    results = [
+        (len(quarantined) >= 3, f"at least 3 records containing 'exercise' are in the quarantine (found {len(quarantined)})"),
+        (len(codes) >= 3, f"they were rejected for 3 different reasons (found: {', '.join(codes) or 'none'})"),
+        (not curated, "none of your records was curated" + (f" ({len(curated)} were: make them invalid)" if curated else "")),
+    ]
+    if not quarantined:
+        results.append((False, "did the restarted job read them? Check glue.batch_metrics(METRICS) for a new batch"))
+    return _report(title, results)
+
+
+def check_exercise_04(bucket: str, answer, dataset: str = "sensor_readings", s3=None) -> bool:
+    """Notebook 04: the mean reading per sensor type over the curated data, each event_id counted once."""
+    import math
+
+    title = "Exercise 04: mean reading per sensor type"
+    rows = _read_parquet_rows(bucket, f"curated/{dataset}/", ["event_id", "sensor_type", "reading", "batch_id"], s3)
+    first: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: r["batch_id"]):
+        first.setdefault(row["event_id"], row)
+    sums: dict[str, list[float]] = {}
+    for row in first.values():
+        sums.setdefault(row["sensor_type"], []).append(row["reading"])
+    expected = {kind: sum(values) / len(values) for kind, values in sums.items()}
+    try:
+        given = {str(k): float(v) for k, v in dict(answer).items()}
+    except (TypeError, ValueError):
+        return _report(title, [(False, "the answer is a Series (or dict) of sensor_type -> mean reading")])
+    results = [(True, "the answer maps sensor types to numbers")]
+    results.append((set(given) == set(expected),
+                    f"it has one value per sensor type ({', '.join(sorted(expected))}; got {', '.join(sorted(given)) or 'none'})"))
+    wrong = [k for k in expected if k in given and not math.isclose(given[k], expected[k], abs_tol=1e-6)]
+    with_dups = {}
+    for row in rows:
+        with_dups.setdefault(row["sensor_type"], []).append(row["reading"])
+    counted_twice = any(k in given and math.isclose(given[k], sum(v) / len(v), abs_tol=1e-9)
+                        and not math.isclose(given[k], expected[k], abs_tol=1e-9) for k, v in with_dups.items())
+    hint = "; it looks like repeated event_ids were counted twice: drop_duplicates('event_id') first" if counted_twice else ""
+    results.append((not wrong and set(given) == set(expected),
+                    "the means match the curated data, each event_id once" + (f" (wrong for {', '.join(wrong)}{hint})" if wrong else "")))
+    return _report(title, results)

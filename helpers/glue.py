@@ -6,7 +6,9 @@ runs the script with local PySpark).
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,6 +16,10 @@ from botocore.exceptions import ClientError
 
 from .config import RETRY_CONFIG
 from .errors import KitError
+from .s3 import list_objects, split_uri
+
+# The kit's job scripts (glue_scripts/ in the repository).
+SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "glue_scripts"
 
 FINAL_STATES = ("SUCCEEDED", "FAILED", "STOPPED", "TIMEOUT", "ERROR", "EXPIRED")
 
@@ -137,3 +143,60 @@ def run_log(run_id: str, errors: bool = False, limit: int = 10_000, logs=None) -
             return []
         raise
     return lines[:limit]
+
+
+def deploy_scripts(files: list[str | Path], uri_prefix: str, s3=None) -> list[str]:
+    """Upload the job's script files under ``s3://bucket/prefix/``; return their URIs.
+
+    Run it again after editing a script: a job reads its script from S3 each
+    time it starts, so the next run uses the new version.
+    """
+    s3 = s3 or boto3.client("s3", config=RETRY_CONFIG)
+    bucket, prefix = split_uri(uri_prefix.rstrip("/") + "/")
+    uris = []
+    for path in map(Path, files):
+        if not path.is_file():
+            raise KitError(f"{path} is not a file: nothing to deploy.")
+        s3.upload_file(str(path), bucket, prefix + path.name)
+        uris.append(f"s3://{bucket}/{prefix}{path.name}")
+    return uris
+
+
+def batch_metrics(metrics_uri: str, s3=None) -> list[dict[str, Any]]:
+    """The per-batch metrics files a job wrote under ``metrics_uri`` (``batch=N.json``), by batch id."""
+    s3 = s3 or boto3.client("s3", config=RETRY_CONFIG)
+    bucket, _ = split_uri(metrics_uri)
+    batches = []
+    for obj in list_objects(metrics_uri, s3):
+        if obj["Key"].endswith(".json"):
+            batches.append(json.loads(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()))
+    return sorted(batches, key=lambda m: m["batch_id"])
+
+
+def totals(batches: list[dict[str, Any]], keys: tuple[str, ...] = ("read", "curated", "quarantined", "duplicates")
+           ) -> dict[str, int]:
+    """Sums of the per-batch counts: what the job has read and where every record went."""
+    return {key: sum(int(batch.get(key, 0)) for batch in batches) for key in keys}
+
+
+def wait_for_records(name: str, run_id: str, metrics_uri: str, expected: int, timeout: float = 900,
+                     poll: float = 2.0, glue=None, s3=None) -> list[dict[str, Any]]:
+    """Wait until the job's metrics account for ``expected`` records read; return the batches.
+
+    Fails at once, with the run's error message, if the run ends first.
+    """
+    glue = _client(glue)
+    deadline = time.monotonic() + timeout
+    while True:
+        batches = batch_metrics(metrics_uri, s3)
+        read = totals(batches)["read"]
+        if read >= expected:
+            return batches
+        run = glue.get_job_run(JobName=name, RunId=run_id)["JobRun"]
+        if run["JobRunState"] in FINAL_STATES:
+            raise KitError(f"Run {run_id} of {name} ended {run['JobRunState']} after reading {read} of {expected} "
+                           f"records: {run.get('ErrorMessage', 'no error message')}")
+        if time.monotonic() > deadline:
+            raise KitError(f"Run {run_id} of {name} has read {read} of {expected} records after {timeout:.0f} s; "
+                           "is the job reading the right stream?")
+        time.sleep(poll)

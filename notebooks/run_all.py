@@ -102,7 +102,8 @@ def summary(env: dict[str, str]) -> list[str]:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import helpers
-    from helpers import costs, kinesis
+    from helpers import costs, glue, kinesis
+    from helpers import s3 as s3h
 
     cfg = helpers.setup(quiet=True)
     lines = [f"endpoint {cfg.endpoint_url}, resource prefix {cfg.prefix}"]
@@ -114,6 +115,20 @@ def summary(env: dict[str, str]) -> list[str]:
             f"stream {name}: {summary['StreamStatus']}, {summary['OpenShardCount']} shard(s), {count} record(s) held; "
             f"{costs.describe_kinesis_cost(summary['OpenShardCount'])}"
         )
+    glue_client = cfg.client("glue")
+    for page in glue_client.get_paginator("get_jobs").paginate():
+        for job in page["Jobs"]:
+            if job["Name"].startswith(cfg.prefix):
+                running = glue.active_runs(job["Name"], glue_client)
+                lines.append(f"Glue job {job['Name']}: {len(running)} run(s) in progress"
+                             + (f"; {costs.describe_glue_streaming_cost(job['WorkerType'], job['NumberOfWorkers'])}"
+                                if running and job.get("WorkerType") in costs.GLUE_WORKER_DPU else ""))
+    s3 = cfg.client("s3")
+    for bucket in s3.list_buckets().get("Buckets", []):
+        if bucket["Name"].startswith(cfg.prefix):
+            size = sum(o["Size"] for o in s3h.list_objects(f"s3://{bucket['Name']}/", s3))
+            lines.append(f"bucket s3://{bucket['Name']}: {size / 1024**2:.1f} MiB stored "
+                         f"(about ${costs.s3_monthly_usd(size):.4f}/month on AWS)")
     return lines
 
 
