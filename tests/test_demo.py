@@ -25,4 +25,5 @@ def test_run_all_executes_the_notebooks_and_prints_a_summary(tmp_path, endpoint_
         assert outputs and not [o for o in outputs if o.output_type == "error"]
     assert "What the pipeline left running:" in result.stdout
     assert "stream dsca-demotest-sensor-stream: ACTIVE" in result.stdout
+    assert "Glue job dsca-demotest-sensor-etl: 0 run(s) in progress" in result.stdout  # notebook 03 stopped its runs
     assert f"aws --endpoint-url {endpoint_url} --region us-east-1 kinesis list-streams" in result.stdout
