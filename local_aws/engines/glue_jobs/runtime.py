@@ -14,7 +14,22 @@ this engine answers ``StartJobRun``, ``GetJobRun``, ``GetJobRuns`` and
    Glue writes them;
 3. SUCCEEDED (exit 0), FAILED (with the script's last error line as
    ``ErrorMessage``), STOPPED (after ``BatchStopJobRun``: SIGTERM, the script's
-   loop finishes its batch and checkpoint), or TIMEOUT (``Timeout`` minutes).
+   loop finishes its batch and checkpoint), or TIMEOUT (``Timeout`` minutes:
+   SIGTERM, then SIGKILL if the process is still there 10 s later). A process
+   killed by a signal ends FAILED with a message naming the signal.
+
+Local-only knobs, never seen by the script:
+
+* job arguments (AWS Glue would pass them on, and the script ignores them)
+  that become environment variables of the job process:
+  ``--local_max_idle_seconds`` (``LOCAL_GLUE_MAX_IDLE_SECONDS``: end the run
+  once the stream is idle that long) and ``--local_test_kill_before_commit``
+  (``LOCAL_GLUE_TEST_KILL_BEFORE_COMMIT``: a test hook, the job kills itself
+  before committing that batch id) -- see ``awsglue/_local/microbatch.py``;
+* ``LOCAL_AWS_GLUE_TIMEOUT_MINUTE_SECONDS`` in the endpoint's environment
+  (default 60): how many seconds one minute of a run's ``Timeout`` lasts, so
+  tests can see a 1-minute timeout expire in seconds. The run still reports
+  ``Timeout`` and its TIMEOUT message in minutes.
 
 Runs are recorded in ``<state>/glue_job_runs.json``, rewritten atomically on
 every change, so a restart finds them; a run that was in flight when the
@@ -48,7 +63,25 @@ HERE = Path(__file__).resolve().parent  # holds the local `awsglue` package
 ACTIVE = ("STARTING", "RUNNING", "STOPPING")
 OUTPUT_GROUP, ERROR_GROUP = "/aws-glue/jobs/output", "/aws-glue/jobs/error"
 STOP_GRACE_SECONDS = 60  # a stopped run may finish its batch before it is killed
-LOCAL_KNOBS = {"--local_max_idle_seconds": "LOCAL_GLUE_MAX_IDLE_SECONDS"}
+LOCAL_KNOBS = {"--local_max_idle_seconds": "LOCAL_GLUE_MAX_IDLE_SECONDS",
+               "--local_test_kill_before_commit": "LOCAL_GLUE_TEST_KILL_BEFORE_COMMIT"}
+TIMEOUT_MINUTE_ENV = "LOCAL_AWS_GLUE_TIMEOUT_MINUTE_SECONDS"
+TIMEOUT_KILL_GRACE_SECONDS = 10  # after a timeout's SIGTERM
+
+
+def timeout_minute_seconds() -> float:
+    """Seconds in one minute of ``Timeout`` (60 unless the endpoint's environment says otherwise, for tests)."""
+    text = os.environ.get(TIMEOUT_MINUTE_ENV, "").strip()
+    if not text:
+        return 60.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        log.warning("%s=%r is not a positive number of seconds; using 60", TIMEOUT_MINUTE_ENV, text)
+        return 60.0
+    return value
 
 
 @dataclass
@@ -101,6 +134,7 @@ class Runtime:
     def __init__(self) -> None:
         self.runs: dict[str, Run] = {}
         self.lock = threading.RLock()
+        self.save_lock = threading.Lock()
         self.state_file: Path | None = None
         self.url: str | None = None
         self.work_root = Path(tempfile.gettempdir()) / "local_aws_glue_runs"
@@ -132,14 +166,18 @@ class Runtime:
     def save(self) -> None:
         if self.state_file is None:
             return
-        with self.lock:
-            payload = json.dumps({"format": 1, "runs": [asdict(r) for r in self.runs.values()]})
-        tmp = self.state_file.with_suffix(".tmp")
-        with open(tmp, "w") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.state_file)
+        # One writer at a time (runs are driven by threads of their own): two saves sharing the temporary
+        # file made one of them fail, and a run starting at that moment ended FAILED. Serialising inside
+        # the lock means the last save to finish wrote the newest state.
+        with self.save_lock:
+            with self.lock:
+                payload = json.dumps({"format": 1, "runs": [asdict(r) for r in self.runs.values()]})
+            tmp = self.state_file.with_suffix(".tmp")
+            with open(tmp, "w") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.state_file)
 
     def recover(self) -> None:
         """Runs left in flight by a previous endpoint process end FAILED, and their processes too."""
@@ -331,12 +369,17 @@ class Runtime:
         for reader in readers:
             reader.start()
         timed_out = False
-        deadline = run.StartedOn + run.Timeout * 60
+        deadline = run.StartedOn + run.Timeout * timeout_minute_seconds()
+        kill_at = None
         while process.poll() is None:
             if time.time() > deadline and not timed_out:
                 timed_out = True
+                logs.error(f"Job run timed out after {run.Timeout} minute(s): stopping it.")
                 _kill_group(process.pid, signal.SIGTERM)
-                threading.Timer(10, _kill_group, args=(process.pid, signal.SIGKILL)).start()
+                kill_at = time.monotonic() + TIMEOUT_KILL_GRACE_SECONDS
+            if kill_at is not None and time.monotonic() > kill_at:
+                _kill_group(process.pid, signal.SIGKILL)
+                kill_at = None
             if run.stop_requested and time.time() > run.LastModifiedOn + STOP_GRACE_SECONDS:
                 _kill_group(process.pid, signal.SIGKILL)
             logs.flush_if_due()
@@ -351,6 +394,8 @@ class Runtime:
             self._finish(run, "STOPPED", None)
         elif code == 0:
             self._finish(run, "SUCCEEDED", None)
+        elif code < 0:
+            self._finish(run, "FAILED", f"The job process was killed by signal {_signal_name(-code)} before it finished.")
         else:
             self._finish(run, "FAILED", logs.last_error() or f"The script exited with code {code}.")
 
@@ -470,12 +515,31 @@ class _LogShipper:
         self.pending.clear()
 
     def last_error(self) -> str | None:
-        """The line that says what went wrong: a Python exception, else the last non-empty stderr line."""
-        lines = [line.strip() for line in self.tail if line.strip()]
+        """The line that says what went wrong: a Python exception, else the last non-empty stderr line.
+
+        The exception is the first unindented line after the last ``Traceback`` header, whatever
+        its class is called (``awsglue._local.kinesis.StreamNotFound: …``); without a traceback,
+        the last line that looks like ``SomeError: …``.
+        """
+        raw = list(self.tail)
+        for start in range(len(raw) - 1, -1, -1):
+            if raw[start].startswith("Traceback (most recent call last)"):
+                for line in raw[start + 1:]:
+                    if line.strip() and not line[0].isspace():
+                        return line.strip()[:2000]
+                break
+        lines = [line.strip() for line in raw if line.strip()]
         for line in reversed(lines):
             if ":" in line and (line.split(":", 1)[0].endswith(("Error", "Exception")) or line.startswith("error:")):
                 return line[:2000]
         return lines[-1][:2000] if lines else None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _kill_group(pid: int, sig: int) -> None:
