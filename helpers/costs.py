@@ -58,3 +58,8 @@ def describe_glue_streaming_cost(worker_type: str, workers: int) -> str:
 def s3_monthly_usd(size_bytes: int) -> float:
     """Monthly S3 Standard storage cost of ``size_bytes`` (requests not included)."""
     return size_bytes / 1024**3 * S3_STANDARD_GB_MONTH_USD
+
+
+def glue_crawler_run_usd(seconds: float, dpus: float = 1.0) -> float:
+    """Cost of one crawler run: DPU-hours billed per second with a 10-minute minimum."""
+    return max(seconds, 600) / 3600 * dpus * GLUE_DPU_HOUR_USD

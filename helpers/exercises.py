@@ -145,3 +145,61 @@ def check_exercise_04(bucket: str, answer, dataset: str = "sensor_readings", s3=
     results.append((not wrong and set(given) == set(expected),
                     "the means match the curated data, each event_id once" + (f" (wrong for {', '.join(wrong)}{hint})" if wrong else "")))
     return _report(title, results)
+
+
+def check_exercise_05(database: str, metrics_uri: str, glue=None) -> bool:
+    """Notebook 05: a crawled JSON table over the job's metrics prefix, with the batch counts as columns."""
+    import boto3
+
+    from .config import RETRY_CONFIG
+
+    glue = glue or boto3.client("glue", config=RETRY_CONFIG)
+    title = "Exercise 05: the job's metrics as a table"
+    try:
+        found = [t for page in glue.get_paginator("get_tables").paginate(DatabaseName=database) for t in page["TableList"]]
+    except glue.exceptions.EntityNotFoundException:
+        return _report(title, [(False, f"database {database} exists (run the notebook's set-up cells)")])
+    wanted = metrics_uri.rstrip("/")
+    over = [t for t in found if (t.get("StorageDescriptor") or {}).get("Location", "").rstrip("/") == wanted]
+    if not over:
+        return _report(title, [(False, f"a table in {database} has the location {metrics_uri} (did the crawler run?)")])
+    table = over[0]
+    params = table.get("Parameters") or {}
+    names = {c["Name"] for c in table["StorageDescriptor"].get("Columns") or []}
+    needed = {"batch_id", "read", "curated", "quarantined", "duplicates"}
+    return _report(title, [
+        (True, f"table {table['Name']} covers {metrics_uri}"),
+        (table["Name"].startswith("metrics_"), f"its name starts with metrics_ (it is {table['Name']})"),
+        (params.get("classification") == "json", f"the crawler classified it as json (got {params.get('classification')})"),
+        (needed <= names, "it has the batch counts as columns" + (f" (missing {', '.join(sorted(needed - names))})" if not needed <= names else "")),
+        (bool(params.get("UPDATED_BY_CRAWLER")), "a crawler wrote it"),
+    ])
+
+
+def check_exercise_06(bucket: str, answer, dataset: str = "sensor_readings", s3=None) -> bool:
+    """Notebook 06: per site, the readings (each event_id once) and the share of them with status FAIL."""
+    import math
+
+    title = "Exercise 06: the share of failures per site"
+    rows = _read_parquet_rows(bucket, f"curated/{dataset}/", ["event_id", "site", "status", "batch_id"], s3)
+    first: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: r["batch_id"]):
+        first.setdefault(row["event_id"], row)
+    expected: dict[str, list[int]] = {}
+    for row in first.values():
+        counts = expected.setdefault(row["site"], [0, 0])
+        counts[0] += 1
+        counts[1] += row["status"] == "FAIL"
+    try:
+        given = {str(r["site"]): (int(r["readings"]), float(r["fail_share"])) for r in answer.to_dict("records")}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return _report(title, [(False, "the answer is a DataFrame with the columns site, readings and fail_share")])
+    results = [(True, "the answer has the columns site, readings and fail_share")]
+    results.append((set(given) == set(expected), f"one row per site ({', '.join(sorted(expected))})"))
+    wrong_counts = [s for s in expected if s in given and given[s][0] != expected[s][0]]
+    results.append((not wrong_counts and set(given) == set(expected),
+                    "readings count each event_id once" + (f" (wrong for {', '.join(wrong_counts)}: use the readings view)" if wrong_counts else "")))
+    wrong_share = [s for s in expected if s in given and not math.isclose(given[s][1], expected[s][1] / expected[s][0], abs_tol=1e-9)]
+    results.append((not wrong_share and set(given) == set(expected),
+                    "fail_share is the fraction of FAIL readings, between 0 and 1" + (f" (wrong for {', '.join(wrong_share)})" if wrong_share else "")))
+    return _report(title, results)

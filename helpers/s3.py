@@ -134,3 +134,34 @@ def upload(path: str, uri: str, s3=None) -> str:
     bucket, key = split_uri(uri)
     _client(s3).upload_file(str(path), bucket, key)
     return uri
+
+
+def delete_prefix(uri: str, s3=None) -> int:
+    """Delete every object under ``s3://bucket/prefix`` (1,000 per request); returns how many went.
+
+    The prefix must name something below the bucket: an empty prefix (the whole
+    bucket) is refused.
+    """
+    bucket, prefix = split_uri(uri)
+    if not prefix.strip("/"):
+        raise KitError(f"Refusing to delete everything in s3://{bucket}: give a prefix below the bucket.")
+    s3 = _client(s3)
+    deleted = 0
+    batch: list[dict[str, str]] = []
+    for obj in list_objects(uri, s3):
+        batch.append({"Key": obj["Key"]})
+        if len(batch) == 1000:
+            deleted += _delete_batch(s3, bucket, batch)
+            batch = []
+    if batch:
+        deleted += _delete_batch(s3, bucket, batch)
+    return deleted
+
+
+def _delete_batch(s3, bucket: str, keys: list[dict[str, str]]) -> int:
+    answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    errors = answer.get("Errors") or []
+    if errors:
+        first = errors[0]
+        raise KitError(f"Could not delete s3://{bucket}/{first['Key']}: {first.get('Message', first.get('Code'))}")
+    return len(keys)
