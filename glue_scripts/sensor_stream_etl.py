@@ -157,13 +157,25 @@ def check_bucket(s3, bucket):
                          "create it first, or give the job's role access to it") from None
 
 
+def output_token(s3, work_path):
+    """The run token kept with the checkpoint; a role that may not read or write there is said in one sentence."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return st.run_token(s3, st.S3Uri(work_path))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "") or str(error)
+        raise ValueError(f"the job cannot read and write its checkpoint under {work_path} ({code}): give its role "
+                         "s3:GetObject, s3:PutObject and s3:DeleteObject there") from None
+
+
 def main():
     # Arguments, stream and bucket are checked before Spark starts, so a mistake fails in seconds.
     args = job_arguments(sys.argv)
     stream_arn, region = resolve_stream(args)
     s3 = boto3.client("s3", region_name=region)
     check_bucket(s3, args["bucket"])
-    token = st.run_token(s3, st.S3Uri(args["work_path"]))
+    token = output_token(s3, args["work_path"])
 
     sc = SparkContext.getOrCreate()
     glueContext = GlueContext(sc)

@@ -83,7 +83,8 @@ def test_missing_stream_missing_bucket_and_a_bucket_it_may_not_write_fail_the_ru
     boto3.client("s3").put_bucket_policy(Bucket=locked, Policy=json.dumps(policy))
     runs.append(glue.start_job_run(JobName=job, Arguments={"--bucket": locked})["JobRunId"])
     error = failed_with(job, runs[-1])
-    assert "PutObject operation" in error and ("AccessDenied" in error or "(403)" in error), error
+    assert error.startswith(f"ValueError: the job cannot read and write its checkpoint under s3://{locked}/checkpoints/"), error
+    assert ("(AccessDenied)" in error or "(403)" in error) and "give its role s3:GetObject, s3:PutObject" in error, error
     assert keys(locked, "") == []
 
     # a stream ARN that names no stream (it wins over --stream_name): the Kinesis source finds out once Spark runs
