@@ -70,6 +70,7 @@ def build_app(registry: Registry, info: dict[str, Any]) -> Dispatcher:
 
     paths: dict[str, Callable[[dict[str, Any]], KitResponse]] = {HEALTH_PATH: health, RESET_PATH: reset, CONFIG_PATH: config}
     app = Dispatcher(moto_app, registry, paths)
+    engines.quicksight.mount(app)  # the dashboard viewer's pages, under /_local/quicksight/dashboards
     return app
 
 

@@ -1,0 +1,333 @@
+"""QuickSight helpers: an Athena data source, data sets and a dashboard, all through QuickSight's API.
+
+Plain boto3, identical on AWS and on the local endpoint (where the kit
+renders the same dashboard ``Definition`` as a web page, with data queried
+through its Athena engine)::
+
+    from helpers import quicksight as qs
+    if qs.check_subscription():
+        source = qs.ensure_athena_data_source("dsca-ana-athena", workgroup="dsca_ana_wg")
+        readings = qs.ensure_data_set("dsca-ana-readings", source["Arn"], database="dsca_ana_sensors",
+                                      table="sensor_readings", columns=qs.READING_COLUMNS)
+        low = qs.ensure_data_set("dsca-ana-low-battery", source["Arn"], sql=qs.low_battery_sql("dsca_ana_sensors"),
+                                 columns=qs.LOW_BATTERY_COLUMNS)
+        qs.ensure_dashboard("dsca-ana-dashboard", "Sensor stream", qs.kit_definition(readings["Arn"], low["Arn"]),
+                            user="learner")
+        print(qs.dashboard_url("dsca-ana-dashboard"))
+
+Cost on AWS: QuickSight needs a subscription (one per account, global), billed
+per user per month (an author about $24/month, a reader $3/month on current
+tiers); delete the users or the subscription when you are done. On AWS the
+console step "allow QuickSight to use Athena and the S3 buckets" (Manage
+QuickSight -> Security & permissions) cannot be done through the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .config import RETRY_CONFIG
+from .errors import KitError
+
+SUBSCRIPTION_COST = ("QuickSight is billed per user per month: an author about $24/month (Enterprise, older "
+                     "pricing) or $20-$40/month on the current tiers, a reader $3/month. A subscription is one per "
+                     "account and global.")
+DATA_SOURCE_ACTIONS = ["quicksight:DescribeDataSource", "quicksight:DescribeDataSourcePermissions",
+                       "quicksight:PassDataSource", "quicksight:UpdateDataSource", "quicksight:DeleteDataSource",
+                       "quicksight:UpdateDataSourcePermissions"]
+DATA_SET_ACTIONS = ["quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions", "quicksight:PassDataSet",
+                    "quicksight:DescribeIngestion", "quicksight:ListIngestions", "quicksight:UpdateDataSet",
+                    "quicksight:DeleteDataSet", "quicksight:CreateIngestion", "quicksight:CancelIngestion",
+                    "quicksight:UpdateDataSetPermissions"]
+DASHBOARD_ACTIONS = ["quicksight:DescribeDashboard", "quicksight:ListDashboardVersions",
+                     "quicksight:UpdateDashboardPermissions", "quicksight:QueryDashboard", "quicksight:UpdateDashboard",
+                     "quicksight:DeleteDashboard", "quicksight:DescribeDashboardPermissions",
+                     "quicksight:UpdateDashboardPublishedVersion"]
+
+# The curated table's columns in QuickSight's types (the crawler's Hive types mapped).
+READING_COLUMNS = [("event_id", "STRING"), ("event_time", "DATETIME"), ("device_id", "STRING"), ("site", "STRING"),
+                   ("sensor_type", "STRING"), ("unit", "STRING"), ("reading", "DECIMAL"), ("battery_pct", "INTEGER"),
+                   ("status", "STRING")]
+LOW_BATTERY_COLUMNS = [("device_id", "STRING"), ("site", "STRING"), ("battery_pct", "INTEGER")]
+
+
+def _qs(quicksight=None):
+    return quicksight or boto3.client("quicksight", config=RETRY_CONFIG)
+
+
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def _account(quicksight, account_id: str | None) -> str:
+    if account_id:
+        return account_id
+    sts = boto3.client("sts", region_name=quicksight.meta.region_name, endpoint_url=quicksight.meta.endpoint_url
+                       if _is_local(quicksight) else None, config=RETRY_CONFIG)
+    return sts.get_caller_identity()["Account"]
+
+
+def _is_local(quicksight) -> bool:
+    """True when the client talks to an endpoint on this machine (the kit's local endpoint)."""
+    host = urlparse(quicksight.meta.endpoint_url or "").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def user_arn(user: str, account_id: str, region: str, namespace: str = "default") -> str:
+    """The ARN of a QuickSight user, the principal of a permission."""
+    return f"arn:aws:quicksight:{region}:{account_id}:user/{namespace}/{user}"
+
+
+# --- the subscription -------------------------------------------------------------------------------------------
+
+
+def check_subscription(account_id: str | None = None, quicksight=None, verbose: bool = True) -> bool:
+    """True when the account has an active QuickSight subscription; otherwise say what to do and what it costs.
+
+    Never raises for a missing subscription or missing permission: a notebook goes on (with the
+    matplotlib charts) instead of failing.
+    """
+    quicksight = _qs(quicksight)
+    account_id = _account(quicksight, account_id)
+    try:
+        info = quicksight.describe_account_subscription(AwsAccountId=account_id)["AccountInfo"]
+    except ClientError as exc:
+        code = _code(exc)
+        if code in ("ResourceNotFoundException", "AccessDeniedException", "UnsupportedUserEditionException"):
+            if verbose:
+                reason = ("has no QuickSight subscription" if code == "ResourceNotFoundException"
+                          else f"cannot be checked for a QuickSight subscription ({code})")
+                print(f"Account {account_id} {reason}. To build the dashboard on AWS, sign up in the console "
+                      f"(QuickSight -> Sign up, Enterprise edition) or call create_account_subscription, then "
+                      f"allow QuickSight to use Athena and your S3 buckets (Manage QuickSight -> Security & "
+                      f"permissions). {SUBSCRIPTION_COST} Skipping the QuickSight steps; the charts above need "
+                      f"no subscription.")
+            return False
+        raise
+    status = info.get("AccountSubscriptionStatus")
+    if status not in ("ACCOUNT_CREATED", "OK"):
+        if verbose:
+            print(f"QuickSight subscription of account {account_id} is {status}; wait until it is ACCOUNT_CREATED.")
+        return False
+    if verbose:
+        print(f"QuickSight subscription: {info.get('Edition')} edition, {status}")
+    return True
+
+
+# --- data source ---------------------------------------------------------------------------------------------------
+
+
+def ensure_athena_data_source(data_source_id: str, name: str | None = None, workgroup: str = "primary",
+                              user: str | None = None, account_id: str | None = None, quicksight=None,
+                              verbose: bool = True) -> dict[str, Any]:
+    """Create (or update to ``workgroup``) an Athena data source; return its description. Idempotent."""
+    quicksight = _qs(quicksight)
+    account_id = _account(quicksight, account_id)
+    parameters = {"AthenaParameters": {"WorkGroup": workgroup}}
+    try:
+        current = quicksight.describe_data_source(AwsAccountId=account_id, DataSourceId=data_source_id)["DataSource"]
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        current = None
+    if current is None:
+        extra = {}
+        if user:
+            extra["Permissions"] = [{"Principal": user_arn(user, account_id, quicksight.meta.region_name),
+                                     "Actions": DATA_SOURCE_ACTIONS}]
+        quicksight.create_data_source(AwsAccountId=account_id, DataSourceId=data_source_id, Name=name or data_source_id,
+                                      Type="ATHENA", DataSourceParameters=parameters, **extra)
+        if verbose:
+            print(f"Created QuickSight data source {data_source_id} (Athena work group {workgroup})")
+    elif current.get("DataSourceParameters") != parameters or current.get("Name") != (name or data_source_id):
+        quicksight.update_data_source(AwsAccountId=account_id, DataSourceId=data_source_id,
+                                      Name=name or data_source_id, DataSourceParameters=parameters)
+        if verbose:
+            print(f"Updated QuickSight data source {data_source_id}")
+    elif verbose:
+        print(f"QuickSight data source {data_source_id} already exists")
+    return quicksight.describe_data_source(AwsAccountId=account_id, DataSourceId=data_source_id)["DataSource"]
+
+
+# --- data sets --------------------------------------------------------------------------------------------------
+
+
+def low_battery_sql(database: str, table: str = "sensor_readings", threshold: int = 20) -> str:
+    """Custom SQL: each device's lowest battery level, for devices that went below ``threshold`` percent."""
+    return (f'SELECT device_id, site, min(battery_pct) AS battery_pct FROM "{database}"."{table}" '
+            f"WHERE battery_pct < {int(threshold)} GROUP BY device_id, site")
+
+
+def data_set_request(data_set_id: str, data_source_arn: str, name: str | None = None, database: str | None = None,
+                     table: str | None = None, sql: str | None = None,
+                     columns: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The CreateDataSet/UpdateDataSet parameters (without AwsAccountId) of a table or custom-SQL data set."""
+    if (table is None) == (sql is None):
+        raise KitError("A data set reads either a catalog table (database= and table=) or custom SQL (sql=), not both.")
+    input_columns = [{"Name": n, "Type": t} for n, t in columns or []]
+    if sql is not None:
+        physical = {"CustomSql": {"DataSourceArn": data_source_arn, "Name": name or data_set_id, "SqlQuery": sql,
+                                  **({"Columns": input_columns} if input_columns else {})}}
+    else:
+        if not database or not input_columns:
+            raise KitError("A table data set needs database= and columns= (QuickSight's InputColumns).")
+        physical = {"RelationalTable": {"DataSourceArn": data_source_arn, "Catalog": "AwsDataCatalog",
+                                        "Schema": database, "Name": table, "InputColumns": input_columns}}
+    return {"DataSetId": data_set_id, "Name": name or data_set_id, "ImportMode": "DIRECT_QUERY",
+            "PhysicalTableMap": {"t1": physical}}
+
+
+def ensure_data_set(data_set_id: str, data_source_arn: str, name: str | None = None, database: str | None = None,
+                    table: str | None = None, sql: str | None = None, columns: list[tuple[str, str]] | None = None,
+                    user: str | None = None, account_id: str | None = None, quicksight=None,
+                    verbose: bool = True) -> dict[str, Any]:
+    """Create or update a DIRECT_QUERY data set over a catalog table or custom SQL; return it. Idempotent."""
+    quicksight = _qs(quicksight)
+    account_id = _account(quicksight, account_id)
+    wanted = data_set_request(data_set_id, data_source_arn, name, database, table, sql, columns)
+    try:
+        current = quicksight.describe_data_set(AwsAccountId=account_id, DataSetId=data_set_id)["DataSet"]
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        current = None
+    if current is None:
+        extra = {}
+        if user:
+            extra["Permissions"] = [{"Principal": user_arn(user, account_id, quicksight.meta.region_name),
+                                     "Actions": DATA_SET_ACTIONS}]
+        quicksight.create_data_set(AwsAccountId=account_id, **wanted, **extra)
+        if verbose:
+            print(f"Created QuickSight data set {data_set_id}")
+    elif current.get("PhysicalTableMap") != wanted["PhysicalTableMap"] or current.get("Name") != wanted["Name"]:
+        quicksight.update_data_set(AwsAccountId=account_id, **wanted)
+        if verbose:
+            print(f"Updated QuickSight data set {data_set_id}")
+    elif verbose:
+        print(f"QuickSight data set {data_set_id} already exists")
+    return quicksight.describe_data_set(AwsAccountId=account_id, DataSetId=data_set_id)["DataSet"]
+
+
+# --- the dashboard ------------------------------------------------------------------------------------------------
+
+
+def _column(ds: str, name: str) -> dict[str, str]:
+    return {"DataSetIdentifier": ds, "ColumnName": name}
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"Visibility": "VISIBLE", "FormatText": {"PlainText": text}}
+
+
+def kit_definition(readings_arn: str, low_battery_arn: str) -> dict[str, Any]:
+    """The kit's dashboard: reading over time per site (line), alerts by site and status (bar),
+    average reading (KPI) and the low-battery devices (table)."""
+    r, lb = "readings", "low_battery"
+    line = {"LineChartVisual": {
+        "VisualId": "reading-over-time", "Title": _title("Average reading per hour, by site"),
+        "ChartConfiguration": {
+            "FieldWells": {"LineChartAggregatedFieldWells": {
+                "Category": [{"DateDimensionField": {"FieldId": "hour", "Column": _column(r, "event_time"),
+                                                     "DateGranularity": "HOUR"}}],
+                "Values": [{"NumericalMeasureField": {"FieldId": "avg_reading", "Column": _column(r, "reading"),
+                                                      "AggregationFunction": {"SimpleNumericalAggregation": "AVERAGE"}}}],
+                "Colors": [{"CategoricalDimensionField": {"FieldId": "site", "Column": _column(r, "site")}}]}},
+            "SortConfiguration": {"CategorySort": [{"FieldSort": {"FieldId": "hour", "Direction": "ASC"}}]}}}}
+    bar = {"BarChartVisual": {
+        "VisualId": "alerts-by-site", "Title": _title("Readings by site and status"),
+        "ChartConfiguration": {
+            "FieldWells": {"BarChartAggregatedFieldWells": {
+                "Category": [{"CategoricalDimensionField": {"FieldId": "bar_site", "Column": _column(r, "site")}}],
+                "Values": [{"CategoricalMeasureField": {"FieldId": "events", "Column": _column(r, "event_id"),
+                                                        "AggregationFunction": "COUNT"}}],
+                "Colors": [{"CategoricalDimensionField": {"FieldId": "status", "Column": _column(r, "status")}}]}},
+            "SortConfiguration": {"CategorySort": [{"FieldSort": {"FieldId": "bar_site", "Direction": "ASC"}}]},
+            "Orientation": "VERTICAL", "BarsArrangement": "CLUSTERED"}}}
+    kpi = {"KPIVisual": {
+        "VisualId": "devices-kpi", "Title": _title("Devices reporting"),
+        "ChartConfiguration": {"FieldWells": {"Values": [{"CategoricalMeasureField": {
+            "FieldId": "devices", "Column": _column(r, "device_id"), "AggregationFunction": "DISTINCT_COUNT"}}]}}}}
+    table = {"TableVisual": {
+        "VisualId": "low-battery", "Title": _title("Devices with low battery"),
+        "ChartConfiguration": {
+            "FieldWells": {"TableAggregatedFieldWells": {
+                "GroupBy": [{"CategoricalDimensionField": {"FieldId": "lb_device", "Column": _column(lb, "device_id")}},
+                            {"CategoricalDimensionField": {"FieldId": "lb_site", "Column": _column(lb, "site")}}],
+                "Values": [{"NumericalMeasureField": {"FieldId": "lb_battery", "Column": _column(lb, "battery_pct"),
+                                                      "AggregationFunction": {"SimpleNumericalAggregation": "MIN"}}}]}},
+            "SortConfiguration": {"RowSort": [{"FieldSort": {"FieldId": "lb_battery", "Direction": "ASC"}}]}}}}
+    return {"DataSetIdentifierDeclarations": [{"Identifier": r, "DataSetArn": readings_arn},
+                                              {"Identifier": lb, "DataSetArn": low_battery_arn}],
+            "Sheets": [{"SheetId": "overview", "Name": "Overview", "Visuals": [line, bar, kpi, table]}]}
+
+
+def ensure_dashboard(dashboard_id: str, name: str, definition: dict[str, Any], user: str | None = None,
+                     account_id: str | None = None, quicksight=None, verbose: bool = True) -> dict[str, Any]:
+    """Create the dashboard, or publish a new version when its definition changed; return its description.
+
+    Idempotent: the same definition again changes nothing. ``user`` (a QuickSight user name) gets the
+    owner's permissions.
+    """
+    quicksight = _qs(quicksight)
+    account_id = _account(quicksight, account_id)
+    region = quicksight.meta.region_name
+    permissions = ([{"Principal": user_arn(user, account_id, region), "Actions": DASHBOARD_ACTIONS}] if user else [])
+    try:
+        current = quicksight.describe_dashboard_definition(AwsAccountId=account_id, DashboardId=dashboard_id)
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        current = None
+    if current is None:
+        quicksight.create_dashboard(AwsAccountId=account_id, DashboardId=dashboard_id, Name=name, Definition=definition,
+                                    ValidationStrategy={"Mode": "LENIENT"},
+                                    **({"Permissions": permissions} if permissions else {}))
+        if verbose:
+            print(f"Created QuickSight dashboard {dashboard_id}")
+    elif _canonical(current.get("Definition")) != _canonical(definition) or current.get("Name") != name:
+        answer = quicksight.update_dashboard(AwsAccountId=account_id, DashboardId=dashboard_id, Name=name,
+                                             Definition=definition, ValidationStrategy={"Mode": "LENIENT"})
+        version = int(answer["VersionArn"].rsplit("/", 1)[1])
+        quicksight.update_dashboard_published_version(AwsAccountId=account_id, DashboardId=dashboard_id,
+                                                      VersionNumber=version)
+        if verbose:
+            print(f"Updated QuickSight dashboard {dashboard_id} (published version {version})")
+    else:
+        if permissions:
+            quicksight.update_dashboard_permissions(AwsAccountId=account_id, DashboardId=dashboard_id,
+                                                    GrantPermissions=permissions)
+        if verbose:
+            print(f"QuickSight dashboard {dashboard_id} is up to date")
+    return quicksight.describe_dashboard(AwsAccountId=account_id, DashboardId=dashboard_id)["Dashboard"]
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def dashboard_url(dashboard_id: str, quicksight=None) -> str:
+    """Where to look at the dashboard: the QuickSight console on AWS, the kit's viewer on the local endpoint."""
+    quicksight = _qs(quicksight)
+    if _is_local(quicksight):
+        return f"{quicksight.meta.endpoint_url.rstrip('/')}/_local/quicksight/dashboards/{dashboard_id}"
+    region = quicksight.meta.region_name
+    return f"https://{region}.quicksight.aws.amazon.com/sn/dashboards/{dashboard_id}"
+
+
+def delete_dashboard(dashboard_id: str, account_id: str | None = None, quicksight=None, verbose: bool = True) -> bool:
+    """Delete the dashboard; False when there was none."""
+    quicksight = _qs(quicksight)
+    try:
+        quicksight.delete_dashboard(AwsAccountId=_account(quicksight, account_id), DashboardId=dashboard_id)
+    except ClientError as exc:
+        if _code(exc) != "ResourceNotFoundException":
+            raise
+        return False
+    if verbose:
+        print(f"Deleted QuickSight dashboard {dashboard_id}")
+    return True
