@@ -6,6 +6,8 @@ learner tries again.
 
 from __future__ import annotations
 
+import json
+
 from .config import Config
 from .kinesis import list_shards, list_stream_tags, read_records, stream_summary
 
@@ -202,4 +204,33 @@ def check_exercise_06(bucket: str, answer, dataset: str = "sensor_readings", s3=
     wrong_share = [s for s in expected if s in given and not math.isclose(given[s][1], expected[s][1] / expected[s][0], abs_tol=1e-9)]
     results.append((not wrong_share and set(given) == set(expected),
                     "fail_share is the fraction of FAIL readings, between 0 and 1" + (f" (wrong for {', '.join(wrong_share)})" if wrong_share else "")))
+    return _report(title, results)
+
+
+def check_exercise_07(dashboard_id: str, quicksight=None) -> bool:
+    """Notebook 07: the dashboard has a fifth visual, about battery levels, that renders."""
+    import boto3
+
+    from .config import RETRY_CONFIG
+    from .quicksight import _account, rendered_visuals
+
+    quicksight = quicksight or boto3.client("quicksight", config=RETRY_CONFIG)
+    title = "Exercise 07: a visual of your own on the dashboard"
+    try:
+        definition = quicksight.describe_dashboard_definition(AwsAccountId=_account(quicksight, None),
+                                                              DashboardId=dashboard_id)["Definition"]
+    except quicksight.exceptions.ResourceNotFoundException:
+        return _report(title, [(False, f"dashboard {dashboard_id} exists (run the notebook's cells above)")])
+    visuals = [v for sheet in definition.get("Sheets", []) for v in sheet.get("Visuals", [])]
+    extra = [v for v in visuals if next(iter(v.values())).get("VisualId") not in
+             ("reading-over-time", "alerts-by-site", "devices-kpi", "low-battery")]
+    results = [(len(visuals) >= 5, f"the published definition has at least 5 visuals (found {len(visuals)})")]
+    uses_battery = [v for v in extra if "battery_pct" in json.dumps(v)]
+    results.append((bool(uses_battery), "a new visual uses the battery_pct column"))
+    rendered = {v["id"]: v for v in rendered_visuals(dashboard_id, quicksight)}
+    if rendered:
+        ids = [next(iter(v.values()))["VisualId"] for v in uses_battery]
+        ok = [i for i in ids if rendered.get(i, {}).get("status") == "ok" and rendered[i].get("data")]
+        results.append((bool(ok), "the local viewer renders it with data" +
+                        ("" if ok else f" (status: {', '.join(rendered.get(i, {}).get('status') or 'missing' for i in ids) or 'no visual'})")))
     return _report(title, results)

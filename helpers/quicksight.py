@@ -331,3 +331,26 @@ def delete_dashboard(dashboard_id: str, account_id: str | None = None, quicksigh
     if verbose:
         print(f"Deleted QuickSight dashboard {dashboard_id}")
     return True
+
+
+def rendered_visuals(dashboard_id: str, quicksight=None) -> list[dict[str, Any]]:
+    """On the local endpoint: each visual as its viewer page rendered it (id, type, title, status, data).
+
+    On AWS a dashboard is rendered by QuickSight in the browser, so there is nothing to read here: [].
+    """
+    import html as html_lib
+    import re
+
+    import requests
+
+    quicksight = _qs(quicksight)
+    if not _is_local(quicksight):
+        return []
+    page = requests.get(dashboard_url(dashboard_id, quicksight), timeout=60).text
+    visuals = []
+    for tag in re.findall(r'<section class="visual"[^>]*>', page):
+        attrs = {k: html_lib.unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', tag)}
+        points = json.loads(attrs["points"]) if attrs.get("points") else None
+        visuals.append({"id": attrs.get("visual-id"), "type": attrs.get("visual-type"), "title": attrs.get("title"),
+                        "status": attrs.get("status"), "data": points})
+    return visuals

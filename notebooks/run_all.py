@@ -102,7 +102,7 @@ def summary(env: dict[str, str]) -> list[str]:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import helpers
-    from helpers import costs, glue, kinesis
+    from helpers import costs, glue, kinesis, quicksight
     from helpers import s3 as s3h
 
     cfg = helpers.setup(quiet=True)
@@ -129,6 +129,16 @@ def summary(env: dict[str, str]) -> list[str]:
             size = sum(o["Size"] for o in s3h.list_objects(f"s3://{bucket['Name']}/", s3))
             lines.append(f"bucket s3://{bucket['Name']}: {size / 1024**2:.1f} MiB stored "
                          f"(about ${costs.s3_monthly_usd(size):.4f}/month on AWS)")
+    qs_client = cfg.client("quicksight")
+    account = cfg.account_id()
+    for page in qs_client.get_paginator("list_dashboards").paginate(AwsAccountId=account):
+        for dashboard in page["DashboardSummaryList"]:
+            if dashboard["DashboardId"].startswith(cfg.prefix):
+                lines.append(f"QuickSight dashboard {dashboard['DashboardId']}: "
+                             f"{quicksight.dashboard_url(dashboard['DashboardId'], qs_client)}")
+    page = ROOT / "build" / "dashboard" / "dashboard.html"
+    if page.exists():
+        lines.append(f"charts: {page.relative_to(ROOT)} (self-contained) and the PNG files next to it")
     return lines
 
 

@@ -26,4 +26,6 @@ def test_run_all_executes_the_notebooks_and_prints_a_summary(tmp_path, endpoint_
     assert "What the pipeline left running:" in result.stdout
     assert "stream dsca-demotest-sensor-stream: ACTIVE" in result.stdout
     assert "Glue job dsca-demotest-sensor-etl: 0 run(s) in progress" in result.stdout  # notebook 03 stopped its runs
+    assert "QuickSight dashboard dsca-demotest-dashboard: http://127.0.0.1:" in result.stdout  # notebook 07's viewer
+    assert "charts: build/dashboard/dashboard.html" in result.stdout
     assert f"aws --endpoint-url {endpoint_url} --region us-east-1 kinesis list-streams" in result.stdout
