@@ -52,6 +52,26 @@ def kill_9(home: Path) -> None:
     pid = endpoint_pid(home)
     os.kill(pid, signal.SIGKILL)
     assert wait_gone(pid)
+    assert wait_lock_free(home), f"{home}/endpoint.lock is still held after pid {pid} was killed"
+
+
+def wait_lock_free(home: Path, timeout: float = 30) -> bool:
+    """True once nobody holds the home's flock (the kernel releases it as the killed process is torn down)."""
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(home / "endpoint.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+        finally:
+            os.close(fd)
+        time.sleep(0.1)
 
 
 def start(home: Path, *extra: str) -> str:

@@ -438,7 +438,10 @@ def test_engine_state_survives_a_snapshot_and_restore(quicksight, data_sets):
     assert quicksight.describe_data_set(AwsAccountId=ACCOUNT, DataSetId="kit-readings")["DataSet"]["Arn"] == data_sets[0]
 
 
-def test_dashboard_url_points_at_the_console_on_aws():
+def test_dashboard_url_points_at_the_console_on_aws(monkeypatch):
+    # Other tests' helpers.setup() point every new client at the local endpoint through the environment.
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_QUICKSIGHT"):
+        monkeypatch.delenv(name, raising=False)
     aws = boto3.client("quicksight", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="y")
     assert qs.dashboard_url("d1", quicksight=aws) == "https://eu-west-1.quicksight.aws.amazon.com/sn/dashboards/d1"
 
