@@ -56,9 +56,37 @@ def _bool_equals(expected: list[str] | str | bool, actual: str) -> bool:
     return str(actual).lower() in {str(v).lower() for v in values}
 
 
+ACCESS_DENIED = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+    "<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>"
+)
+
+
+def _access_denied_body(key_response: Any) -> Any:
+    """moto answers an object request its bucket policy denies with a bare 403 and no
+    body (boto3 then shows "(403) Forbidden"); S3 sends an AccessDenied error document."""
+    import functools
+    import uuid
+
+    @functools.wraps(key_response)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        response = key_response(self, *args, **kwargs)
+        if isinstance(response, tuple) and len(response) == 3 and response[0] == 403 and not response[2]:
+            request_id = uuid.uuid4().hex[:16].upper()
+            headers = {**(response[1] or {}), "content-type": "application/xml", "x-amz-request-id": request_id}
+            return 403, headers, ACCESS_DENIED.format(request_id=request_id)
+        return response
+
+    return wrapper
+
+
 def install(registry: Registry) -> None:
     from moto.iam.policy_conditions import CONDITION_OPERATIONS
     from moto.s3.models import FakeBucket
+    from moto.s3.responses import S3Response
 
     CONDITION_OPERATIONS.setdefault("Bool", _bool_equals)
     FakeBucket.get_permission = _get_permission
+    if not getattr(S3Response._key_response, "__wrapped__", None):
+        S3Response._key_response = _access_denied_body(S3Response._key_response)
