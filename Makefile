@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 # Notebook kernels and `!aws` cells find the venv's tools first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv demo test lab stop notebooks bench lock clean
+.PHONY: help venv browser demo test lab stop notebooks bench lock clean
 
 help:
 	@echo "make demo       run the whole pipeline headless on the local endpoint"
@@ -31,11 +31,27 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# Debian's chromium, for the dashboard browser test (Playwright drives it; no browser is ever downloaded).
+# Installed only as root with apt-get (as on CI); otherwise one line says the test will be skipped.
+# Never fails make.
+browser: $(STAMP)
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  printf "Installing Debian's chromium for the dashboard browser test... "; \
+	  if { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+	       { DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	         DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; } > $(VENV)/apt-chromium.log 2>&1; \
+	  then echo "done (log in $(VENV)/apt-chromium.log)"; \
+	  else echo "failed, see $(VENV)/apt-chromium.log; the browser test will be skipped."; fi; \
+	else \
+	  echo "note: no chromium, so the dashboard browser test will be skipped; install it with 'sudo apt-get install chromium'."; \
+	fi
+
+demo: $(STAMP) browser
 	@$(PY) -m local_aws start >/dev/null
 	@$(PY) notebooks/run_all.py --out build/demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	@$(PY) -m pytest
 
 lab: $(STAMP)

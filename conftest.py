@@ -26,9 +26,10 @@ _session = contextlib.ExitStack()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Nothing from the developer's own AWS set-up may leak into the tests.
+    # Nothing from the developer's own AWS set-up may leak into the tests
+    # (DSCA_CHROMIUM only says where the browser for the dashboard test is).
     for name in list(os.environ):
-        if name.startswith(("AWS_", "DSCA_")) or name in ("LOCAL_AWS_HOME", "LOCAL_AWS_PORT"):
+        if name.startswith(("AWS_", "DSCA_")) and name != "DSCA_CHROMIUM" or name in ("LOCAL_AWS_HOME", "LOCAL_AWS_PORT"):
             del os.environ[name]
     # `!python` and `!aws` in notebook cells run this environment's tools.
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])

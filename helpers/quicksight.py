@@ -14,6 +14,7 @@ through its Athena engine)::
         qs.ensure_dashboard("dsca-ana-dashboard", "Sensor stream", qs.kit_definition(readings["Arn"], low["Arn"]),
                             user="learner")
         print(qs.dashboard_url("dsca-ana-dashboard"))
+        qs.snapshot("dsca-ana-dashboard", "build/dashboard.png")  # local viewer -> PNG, in headless Chromium
 
 Cost on AWS: QuickSight needs a subscription (one per account, global), billed
 per user per month (an author about $24/month, a reader $3/month on current
@@ -25,6 +26,9 @@ QuickSight -> Security & permissions) cannot be done through the API.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -354,3 +358,93 @@ def rendered_visuals(dashboard_id: str, quicksight=None) -> list[dict[str, Any]]
         visuals.append({"id": attrs.get("visual-id"), "type": attrs.get("visual-type"), "title": attrs.get("title"),
                         "status": attrs.get("status"), "data": points})
     return visuals
+
+
+# --- a snapshot of the local viewer -------------------------------------------------------------------------------
+
+# Headless and offline: without the background-networking flags Chromium keeps trying to reach Google's servers.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--no-first-run", "--mute-audio"]
+VISUAL_STATUSES = ("ok", "error", "unsupported")  # a visual's data-status once the viewer has drawn it
+VISUALS_DRAWN_JS = ("() => Array.from(document.querySelectorAll('section.visual'))"
+                    f".every(s => {json.dumps(list(VISUAL_STATUSES))}.includes(s.dataset.status))")
+
+
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$DSCA_CHROMIUM`` when set, else chromium, chromium-browser or google-chrome
+    on the PATH; None when there is none (Debian: ``apt-get install chromium``)."""
+    named = os.environ.get("DSCA_CHROMIUM")
+    if named:
+        return shutil.which(named)
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def snapshot(dashboard: str, path: str | Path, width: int = 1280, timeout: float = 60,
+             quicksight=None) -> Path:
+    """Open the dashboard's page on the local viewer in headless Chromium, wait until every visual is drawn,
+    and save the full page as a PNG at ``path``; return the path.
+
+    ``dashboard`` is a dashboard id (its URL comes from ``dashboard_url``) or a viewer URL. The browser
+    is Debian's chromium driven by Playwright (no browser is downloaded); a missing browser or Playwright,
+    or a page that fails, is a KitError that says why. On AWS, QuickSight draws the dashboard in the
+    console: open ``dashboard_url(...)`` there instead.
+    """
+    if dashboard.startswith(("http://", "https://")):
+        url = dashboard
+    else:
+        quicksight = _qs(quicksight)
+        url = dashboard_url(dashboard, quicksight)
+        if not _is_local(quicksight):
+            raise KitError(f"A snapshot is taken of the local viewer only; on AWS open {url} in the console.")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        raise KitError("Playwright is not installed: pip install playwright (no 'playwright install' needed: "
+                       "the kit drives the system's chromium).") from None
+    chromium = find_chromium()
+    if chromium is None:
+        where = (f"DSCA_CHROMIUM={os.environ['DSCA_CHROMIUM']} is not an executable"
+                 if os.environ.get("DSCA_CHROMIUM") else "no chromium, chromium-browser or google-chrome on the PATH")
+        raise KitError(f"Cannot take a snapshot: {where}. Install Debian's chromium (apt-get install chromium) "
+                       f"or set DSCA_CHROMIUM to a Chromium executable.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Playwright's sync API refuses to run inside an asyncio loop (a Jupyter kernel's): use a thread of its own.
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_screenshot, chromium, url, path, width, int(timeout * 1000)).result()
+    return path
+
+
+def _screenshot(chromium: str, url: str, path: Path, width: int, timeout_ms: int) -> None:
+    from playwright.sync_api import Error, sync_playwright
+
+    step = f"start Chromium ({chromium})"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
+                                         timeout=timeout_ms)
+            try:
+                page = browser.new_page(viewport={"width": width, "height": 800})
+                step = f"open {url}"
+                response = page.goto(url, wait_until="load", timeout=timeout_ms)
+                if response is not None and not response.ok:
+                    text = " ".join(page.inner_text("body").split())[:300]
+                    raise KitError(f"The dashboard page {url} answered HTTP {response.status}: {text}")
+                step = f"wait for the visuals of {url} to be drawn"
+                page.wait_for_function(VISUALS_DRAWN_JS, timeout=timeout_ms)
+                step = f"save the screenshot to {path}"
+                page.screenshot(path=str(path), full_page=True, timeout=timeout_ms)
+            finally:
+                browser.close()
+    except Error as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        hint = (" Is the local endpoint running (python -m local_aws start)?"
+                if "ERR_CONNECTION_REFUSED" in reason else "")
+        raise KitError(f"Could not {step}: {reason}.{hint}") from None
