@@ -50,7 +50,13 @@ LOCAL_SECRET_KEY = "local-aws-dummy-secret-key"
 # retries throttling such as ProvisionedThroughputExceededException).
 RETRY_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
 
-_PREFIX_RULE = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+# The per-learner prefix starts every name the kit makes, so it must be valid in all of them
+# (tests/test_prefix_rules.py checks each service's rule): 3-20 characters, so that the longest
+# name, the bucket <prefix>-data-<account>-<region>, stays within S3's 63; lowercase letters,
+# digits and single hyphens, starting with a letter and ending with a letter or digit (S3 bucket
+# and Athena database names); no "_", because the Glue database turns "-" into "_" and "a_b" would
+# collide with "a-b"; and no start that S3 reserves ("xn--", "sthree-", "amzn-s3-demo-").
+_PREFIX_RULE = re.compile(r"^(?=[a-z0-9-]{3,20}$)(?!sthree(?:-|$)|amzn-s3-demo(?:-|$))[a-z](?:-?[a-z0-9])+$")
 
 
 @dataclass(frozen=True)
@@ -98,13 +104,35 @@ def default_prefix() -> str:
 
 
 def resolve_prefix() -> str:
+    """``DSCA_PREFIX`` (default ``dsca-<user>``), or a KitError saying in one sentence what is wrong with it."""
     prefix = os.environ.get("DSCA_PREFIX") or default_prefix()
-    if not _PREFIX_RULE.match(prefix):
-        raise KitError(
-            f"DSCA_PREFIX={prefix!r} is not a usable prefix: use 3-20 lowercase letters, digits or hyphens, "
-            "starting with a letter (it becomes part of stream, bucket and job names)."
-        )
-    return prefix
+    if _PREFIX_RULE.match(prefix):
+        return prefix
+    others = sorted(set(prefix.lower()) - set("abcdefghijklmnopqrstuvwxyz0123456789-_"))
+    reserved = next((r for r in ("sthree", "amzn-s3-demo") if prefix == r or prefix.startswith(r + "-")), None)
+    if len(prefix) > 20:
+        problem = (f"it is {len(prefix)} characters long; use at most 20, so that the longest name built from it, "
+                   "the S3 bucket <prefix>-data-<account>-<region>, fits S3's limit of 63")
+    elif len(prefix) < 3:
+        problem = "it is shorter than 3 characters; use 3 to 20 lowercase letters, digits or hyphens"
+    elif prefix != prefix.lower():
+        problem = "it has uppercase letters; use lowercase, as S3 bucket and Glue database names must"
+    elif "_" in prefix:
+        problem = ("it contains '_'; use '-' instead, since S3 bucket names cannot contain '_' "
+                   "and the Glue database name turns every '-' into '_'")
+    elif others:
+        problem = f"it contains {''.join(others)!r}; use only lowercase letters, digits and hyphens"
+    elif not prefix[0].isalpha():
+        problem = "it does not start with a letter; start with one, as the Athena database name built from it must"
+    elif prefix.endswith("-"):
+        problem = "it ends with '-'; end with a letter or digit, or names such as <prefix>-sensor-stream would contain '--'"
+    elif "--" in prefix:
+        problem = "it contains '--'; use single hyphens, since S3 reserves bucket names starting with 'xn--' and suffixes with '--'"
+    elif reserved:
+        problem = f"it starts with {reserved!r}, which S3 reserves for bucket names; choose another start such as 'dsca-'"
+    else:  # pragma: no cover - every way to fail the rule is named above
+        problem = "use 3-20 lowercase letters, digits or single hyphens, starting with a letter"
+    raise KitError(f"DSCA_PREFIX={prefix!r} is not a usable prefix: {problem}.")
 
 
 def resolve_target() -> str:
