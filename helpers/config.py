@@ -238,14 +238,16 @@ def _setup_aws(region: str, prefix: str, tags: dict[str, str]) -> Config:
     try:
         session = boto3.Session(region_name=region)
         credentials = session.get_credentials()
+        # SSO and other refreshable credentials load lazily: reading the key is what fails on a missing login.
+        access_key = credentials.access_key if credentials is not None else None
     except (botocore.exceptions.BotoCoreError, ValueError) as exc:
-        raise KitError(f"DSCA_TARGET=aws but the AWS credentials could not be loaded: {exc}") from None
+        raise KitError(f"DSCA_TARGET=aws but the AWS credentials could not be loaded: {exc}{_credentials_hint(exc)}") from None
     if credentials is None:
         raise KitError(
             "DSCA_TARGET=aws but no AWS credentials were found: configure them (aws configure, AWS_PROFILE or SSO), "
             "or use the local target."
         )
-    if credentials.access_key == LOCAL_ACCESS_KEY:
+    if access_key == LOCAL_ACCESS_KEY:
         raise KitError(
             "DSCA_TARGET=aws but this process still holds the local endpoint's dummy credentials; "
             "restart the kernel so the standard credential chain is used."
@@ -253,7 +255,24 @@ def _setup_aws(region: str, prefix: str, tags: dict[str, str]) -> Config:
     try:
         account = session.client("sts", config=RETRY_CONFIG).get_caller_identity()["Account"]
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        raise KitError(f"DSCA_TARGET=aws but AWS did not accept the credentials: {exc}") from None
+        raise KitError(f"DSCA_TARGET=aws but AWS did not accept the credentials: {exc}{_credentials_hint(exc)}") from None
     os.environ.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region})
     boto3.setup_default_session(region_name=region)
     return Config("aws", region, None, prefix, account, tags)
+
+
+_EXPIRED = ("ExpiredToken", "ExpiredTokenException", "RequestExpired")
+_REJECTED = ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId")
+
+
+def _credentials_hint(exc: Exception) -> str:
+    """What to do about a credentials error, as the end of the sentence (empty when there is nothing specific)."""
+    if isinstance(exc, (botocore.exceptions.SSOError, botocore.exceptions.TokenRetrievalError)):
+        return "; sign in again with 'aws sso login' (add --profile <name> for a named profile), then restart the kernel"
+    code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, botocore.exceptions.ClientError) else ""
+    if code in _EXPIRED:
+        return ("; they have expired: get new ones ('aws sso login', or a new session token), "
+                "then restart the kernel")
+    if code in _REJECTED:
+        return "; the access key is wrong or deactivated: check it with 'aws sts get-caller-identity' or run 'aws configure'"
+    return ""

@@ -43,11 +43,16 @@ def ensure_streaming_job(
 ) -> dict[str, Any]:
     """Create the streaming job, or update it to exactly this definition. Idempotent.
 
-    ``timeout_minutes`` is always set: a streaming job otherwise runs (and, on
-    AWS, bills) until someone stops it.
+    ``timeout_minutes`` is always set (1 to 10080, refused when missing or 0):
+    a streaming job without one runs, and on AWS bills, until someone stops it.
+    Glue's minimum is 2 workers (one of them is the driver). Show the cost
+    first with ``helpers.costs.confirm_cost(cfg, costs.glue_streaming_job(...), ...)``.
     """
-    if not 1 <= timeout_minutes <= 10080:
-        raise KitError(f"timeout_minutes={timeout_minutes} is not valid: 1 to 10080 minutes.")
+    if isinstance(timeout_minutes, bool) or not isinstance(timeout_minutes, int) or not 1 <= timeout_minutes <= 10080:
+        raise KitError(f"timeout_minutes={timeout_minutes!r} is not valid: 1 to 10080 minutes. A streaming job "
+                       "always gets a timeout, otherwise it runs (and bills on AWS) until someone stops it.")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 2:
+        raise KitError(f"workers={workers!r} is not valid: a Glue Spark job has at least 2 workers (one is the driver).")
     glue = _client(glue)
     definition = {
         "Role": role_arn,
@@ -68,9 +73,13 @@ def ensure_streaming_job(
             raise
         glue.create_job(Name=name, Tags=dict(tags or {}), **definition)
         action = "Created"
+    job = glue.get_job(JobName=name)["Job"]
+    if job.get("Timeout") != timeout_minutes:  # never leave a streaming job without its timeout
+        raise KitError(f"Job {name} was saved with Timeout={job.get('Timeout')!r} instead of {timeout_minutes} "
+                       "minutes; check it in the Glue console before you start it.")
     if verbose:
         print(f"{action} job {name} (Glue {glue_version}, {workers} x {worker_type}, timeout {timeout_minutes} min)")
-    return glue.get_job(JobName=name)["Job"]
+    return job
 
 
 def start_run(name: str, arguments: dict[str, str] | None = None, glue=None) -> str:
