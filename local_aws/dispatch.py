@@ -193,9 +193,11 @@ def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], frozenset[str
         http = op.get("http", {})
         uri, _, query = http.get("requestUri", "/").partition("?")
         required = frozenset(part.split("=")[0] for part in query.split("&") if part)
+        # A greedy label ({Key+}) spans slashes; so does an ARN label ({ResourceArn}): the client
+        # percent-encodes the ARN's "/", but PATH_INFO (and the journal) hold it decoded.
         pattern = "^" + re.sub(
             r"\\\{([^}]+)\\\}",
-            lambda m: "(.+)" if m.group(1).endswith("+") else "([^/]+)",
+            lambda m: "(.+)" if m.group(1).endswith("+") or m.group(1).lower().endswith("arn") else "([^/]+)",
             re.escape(uri),
         ) + "/?$"
         literal = len(re.sub(r"\{[^}]+\}", "", uri))

@@ -15,9 +15,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..dispatch import Registry
-from . import athena, glue_crawler, glue_jobs, kinesis, quicksight, s3_policies
+from . import athena, glue_crawler, glue_jobs, glue_tags, kinesis, quicksight, s3_policies
 
-ENGINES: list[ModuleType] = [kinesis, glue_jobs, glue_crawler, s3_policies, athena, quicksight]
+ENGINES: list[ModuleType] = [kinesis, glue_jobs, glue_crawler, glue_tags, s3_policies, athena, quicksight]
 
 
 def install(registry: Registry) -> None:

@@ -1,5 +1,9 @@
 """QuickSight's API for the objects the kit uses: data sources, data sets, dashboards (with ``Definition``).
 
+Also analyses (create, describe, list, delete -- what a teardown meets) and the
+tags of all four (``TagResource``, ``UntagResource``, ``ListTagsForResource``;
+the ARNs of moto's own users and groups are passed on to moto's tags).
+
 moto keeps users and groups (and answers them); its data sets, data sources
 and dashboards are stubs (no ``DescribeDataSet``, no ``Definition``, no
 ``DeleteDashboard``), so this engine answers all of those operations itself,
@@ -59,7 +63,7 @@ class Store:
 
 STORE = Store()
 
-_PATH = re.compile(r"^/accounts/(?P<account>[^/]+)/(?P<kind>data-sources|data-sets|dashboards)"
+_PATH = re.compile(r"^/accounts/(?P<account>[^/]+)/(?P<kind>data-sources|data-sets|dashboards|analyses)"
                    r"(?:/(?P<id>[^/]+))?(?:/(?P<rest>.+))?/?$")
 
 
@@ -455,6 +459,150 @@ def describe_account_subscription(request: KitRequest) -> dict[str, Any]:
             "RequestId": request.request_id}
 
 
+# --- analyses ------------------------------------------------------------------------------------------------
+# What the kit meets when it tears down: an analysis someone made over the kit's data sets. A deleted analysis
+# stays visible (Status DELETED, with its DeletionTime) for its recovery window unless the deletion was forced,
+# as on AWS.
+
+
+def create_analysis(request: KitRequest) -> dict[str, Any]:
+    account, ident = _parts(request)
+    _check_id(ident, "AnalysisId")
+    params = request.json()
+    definition = params.get("Definition")
+    if definition is None:
+        raise AwsError("InvalidParameterValueException", "The local endpoint creates an analysis from a Definition only.")
+    strict = (params.get("ValidationStrategy") or {}).get("Mode", "STRICT") != "LENIENT"
+    with STORE.lock:
+        _check_definition(request, account, definition, strict)
+        table = STORE.table(account, request.region, "analyses")
+        if ident in table and table[ident]["Status"] != "DELETED":
+            raise AwsError("ResourceExistsException", f"Analysis {ident} already exists", 409)
+        now = _now(request)
+        arn = _arn(request, account, "analysis", ident)
+        table[ident] = {"AnalysisId": ident, "Arn": arn, "Name": params.get("Name"), "Status": "CREATION_SUCCESSFUL",
+                        "CreatedTime": now, "LastUpdatedTime": now, "Definition": definition,
+                        "DataSetArns": [d["DataSetArn"] for d in definition.get("DataSetIdentifierDeclarations") or []],
+                        "Sheets": [{"SheetId": s.get("SheetId"), "Name": s.get("Name")}
+                                   for s in definition.get("Sheets") or []],
+                        "Permissions": _grant([], params.get("Permissions"), None), "Tags": params.get("Tags") or []}
+    return {"Arn": arn, "AnalysisId": ident, "CreationStatus": "CREATION_SUCCESSFUL", "Status": 200,
+            "RequestId": request.request_id}
+
+
+def _analysis(request: KitRequest) -> tuple[str, str, dict]:
+    account, ident = _parts(request)
+    record = STORE.table(account, request.region, "analyses").get(ident)
+    if record is None:
+        raise _not_found("Analysis", ident)
+    return account, ident, record
+
+
+def describe_analysis(request: KitRequest) -> dict[str, Any]:
+    _, _, record = _analysis(request)
+    public = {k: record[k] for k in ("AnalysisId", "Arn", "Name", "Status", "CreatedTime", "LastUpdatedTime",
+                                     "DataSetArns", "Sheets")}
+    return {"Analysis": {**public, "Errors": []}, "Status": 200, "RequestId": request.request_id}
+
+
+def list_analyses(request: KitRequest) -> dict[str, Any]:
+    account, _ = _parts(request)
+    records = sorted(STORE.table(account, request.region, "analyses").values(), key=lambda r: r["CreatedTime"])
+    return {"AnalysisSummaryList": [{k: r[k] for k in ("Arn", "AnalysisId", "Name", "Status", "CreatedTime",
+                                                       "LastUpdatedTime")} for r in records],
+            "Status": 200, "RequestId": request.request_id}
+
+
+def delete_analysis(request: KitRequest) -> dict[str, Any]:
+    force = request.query.get("force-delete-without-recovery", ["false"])[0].lower() == "true"
+    window = request.query.get("recovery-window-in-days", [None])[0]
+    if force and window:
+        raise AwsError("InvalidParameterValueException",
+                       "ForceDeleteWithoutRecovery and RecoveryWindowInDays cannot be used together.")
+    days = int(window) if window else 30
+    if not 7 <= days <= 30:
+        raise AwsError("InvalidParameterValueException", "RecoveryWindowInDays must be between 7 and 30.")
+    with STORE.lock:
+        account, ident, record = _analysis(request)
+        if force:
+            STORE.table(account, request.region, "analyses").pop(ident)
+            deletion = _now(request)
+        else:
+            record["Status"] = "DELETED"
+            record["DeletionTime"] = deletion = _now(request) + days * 86400
+    return {"Status": 200, "Arn": record["Arn"], "AnalysisId": ident, "DeletionTime": deletion,
+            "RequestId": request.request_id}
+
+
+# --- tags -------------------------------------------------------------------------------------------------------
+
+_KINDS_BY_ARN = {"datasource": "data-sources", "dataset": "data-sets", "dashboard": "dashboards", "analysis": "analyses"}
+_TAGGED = re.compile(r"^/resources/(?P<arn>.+)/tags/?$")
+
+
+def _tagged_record(request: KitRequest) -> tuple[str, dict | None]:
+    """(ARN, the engine's record) of a tag request; the record is None for an ARN moto keeps (users, groups)."""
+    from urllib.parse import unquote
+
+    match = _TAGGED.match(request.path)
+    if not match:
+        raise AwsError("InvalidParameterValueException", f"Unexpected path {request.path}")
+    arn = unquote(match.group("arn"))
+    parts = re.match(r"^arn:aws[\w-]*:quicksight:([^:]*):([^:]*):([a-z]+)/([^/]+)$", arn)
+    if not parts or parts.group(3) not in _KINDS_BY_ARN:
+        return arn, None
+    region, account, kind, ident = parts.groups()
+    record = STORE.table(account, region, _KINDS_BY_ARN[kind]).get(ident)
+    if record is None or record.get("Status") == "DELETED":
+        raise AwsError("ResourceNotFoundException", f"Resource {arn} not found", 404)
+    return arn, record
+
+
+def _moto_tags(request: KitRequest):
+    from moto.quicksight.models import quicksight_backends
+
+    from .._moto import backend
+
+    return backend(quicksight_backends, request)
+
+
+def tag_resource(request: KitRequest) -> dict[str, Any]:
+    tags = request.json().get("Tags") or []
+    if not tags or len(tags) > 200:
+        raise AwsError("InvalidParameterValueException", "Tags must hold 1 to 200 tags.")
+    with STORE.lock:
+        arn, record = _tagged_record(request)
+        if record is None:
+            _moto_tags(request).tag_resource(arn, {t["Key"]: t.get("Value") for t in tags})
+        else:
+            merged = {t["Key"]: t["Value"] for t in record.get("Tags") or []}
+            merged.update({t["Key"]: t["Value"] for t in tags})
+            record["Tags"] = [{"Key": k, "Value": v} for k, v in merged.items()]
+    return {"Status": 200, "RequestId": request.request_id}
+
+
+def untag_resource(request: KitRequest) -> dict[str, Any]:
+    keys = request.query.get("keys") or []
+    if not keys:
+        raise AwsError("InvalidParameterValueException", "TagKeys must name at least one tag key.")
+    with STORE.lock:
+        arn, record = _tagged_record(request)
+        if record is None:
+            _moto_tags(request).untag_resource(arn, keys)
+        else:
+            record["Tags"] = [t for t in record.get("Tags") or [] if t["Key"] not in keys]
+    return {"Status": 200, "RequestId": request.request_id}
+
+
+def list_tags_for_resource(request: KitRequest) -> dict[str, Any]:
+    arn, record = _tagged_record(request)
+    if record is None:
+        tags = _moto_tags(request).list_tags_for_resource(arn)
+    else:
+        tags = copy.deepcopy(record.get("Tags") or [])
+    return {"Tags": tags, "Status": 200, "RequestId": request.request_id}
+
+
 ROUTES = {
     "CreateDataSource": create_data_source, "DescribeDataSource": describe_data_source,
     "ListDataSources": list_data_sources, "UpdateDataSource": update_data_source,
@@ -467,4 +615,7 @@ ROUTES = {
     "DeleteDashboard": delete_dashboard, "DescribeDashboardPermissions": describe_dashboard_permissions,
     "UpdateDashboardPermissions": update_dashboard_permissions,
     "DescribeAccountSubscription": describe_account_subscription,
+    "CreateAnalysis": create_analysis, "DescribeAnalysis": describe_analysis, "ListAnalyses": list_analyses,
+    "DeleteAnalysis": delete_analysis,
+    "TagResource": tag_resource, "UntagResource": untag_resource, "ListTagsForResource": list_tags_for_resource,
 }
