@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed-stamp
 # Notebook kernels and `!aws` cells find the venv's tools first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv browser demo test lab stop notebooks bench lock clean
+.PHONY: help venv browser demo test lab stop teardown notebooks bench lock clean
 
 help:
 	@echo "make demo       run the whole pipeline headless on the local endpoint"
 	@echo "make test       run the test suite, notebooks included (nbval)"
 	@echo "make lab        local endpoint + JupyterLab on notebooks/"
 	@echo "make stop       stop the local endpoint"
+	@echo "make teardown   delete everything the kit created for your prefix (ARGS=--dry-run only lists it)"
 	@echo "make notebooks  re-execute the notebooks and rewrite their committed outputs"
 	@echo "make bench      run the benchmarks (prints figures, never fails on time)"
 
@@ -60,6 +61,11 @@ lab: $(STAMP)
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) -m local_aws stop || true; fi
+
+# Both targets: DSCA_TARGET=aws make teardown asks before it deletes (ARGS=--yes does not).
+# Teachers: make teardown ARGS="--list --all-prefixes", then ARGS=--all-prefixes.
+teardown: $(STAMP)
+	@$(PY) -m helpers.teardown $(ARGS)
 
 notebooks: $(STAMP)
 	@$(PY) notebooks/run_all.py --refresh

@@ -44,8 +44,11 @@ def _code(exc: ClientError) -> str:
 # --- the database ----------------------------------------------------------------------------
 
 
-def ensure_database(name: str, description: str = "", glue=None, verbose: bool = True) -> dict[str, Any]:
+def ensure_database(name: str, description: str = "", tags: dict[str, str] | None = None, glue=None,
+                    verbose: bool = True) -> dict[str, Any]:
     """Create the catalog database unless it exists; return it. Idempotent.
+
+    ``tags`` are set when it is created (a teardown finds the database by them).
 
     Athena and the crawler want lowercase names of letters, digits and ``_``
     (a hyphen in a database name needs quoting in every query), so other
@@ -65,7 +68,8 @@ def ensure_database(name: str, description: str = "", glue=None, verbose: bool =
         if _code(exc) != "EntityNotFoundException":
             raise
     try:
-        glue.create_database(DatabaseInput={"Name": name, "Description": description})
+        glue.create_database(DatabaseInput={"Name": name, "Description": description},
+                             **({"Tags": dict(tags)} if tags else {}))
     except ClientError as exc:
         if _code(exc) != "AlreadyExistsException":  # created meanwhile by someone else: fine
             raise

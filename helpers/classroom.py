@@ -97,9 +97,17 @@ STARTERS: dict[str, Starter] = {
         '\n'
         'mine = copy.deepcopy(definition)\n'
         '\n'
-        'dashboard = qs.ensure_dashboard(DASHBOARD, "Sensor fleet", mine, user="learner")\n',
+        'dashboard = qs.ensure_dashboard(DASHBOARD, "Sensor fleet", mine, user=QS_USER)\n',
         given=("import copy", "mine = copy.deepcopy(definition)",
-               'dashboard = qs.ensure_dashboard(DASHBOARD, "Sensor fleet", mine, user="learner")'),
+               'dashboard = qs.ensure_dashboard(DASHBOARD, "Sensor fleet", mine, user=QS_USER)'),
+    ),
+    # 08_teardown
+    "e08a5011": Starter(
+        '# TODO: create a Kinesis stream named FORGOTTEN with the kit\'s tags (kinesis.ensure_stream, tags=cfg.tags),\n'
+        '# then keep the report of a dry run (teardown.teardown(cfg, dry_run=True)) in `plan` and look for it.\n'
+        'FORGOTTEN = cfg.name("forgotten-stream")\n'
+        'plan = None\n',
+        given=('FORGOTTEN = cfg.name("forgotten-stream")',),
     ),
 }
 

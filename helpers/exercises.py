@@ -234,3 +234,23 @@ def check_exercise_07(dashboard_id: str, quicksight=None) -> bool:
         results.append((bool(ok), "the local viewer renders it with data" +
                         ("" if ok else f" (status: {', '.join(rendered.get(i, {}).get('status') or 'missing' for i in ids) or 'no visual'})")))
     return _report(title, results)
+
+
+def check_exercise_08(cfg: Config, plan) -> bool:
+    """Notebook 08: the stream left behind on purpose was in the dry run's plan, and after the teardown
+    nothing of the prefix is left in any service."""
+    from . import teardown
+
+    name = cfg.name("forgotten-stream")
+    title = f"Exercise 08: the stream {name}, found by its tags and deleted"
+    planned = [o.resource for o in getattr(plan, "outcomes", [])]
+    results = [(getattr(plan, "dry_run", False), "`plan` is the report of a dry run (teardown(cfg, dry_run=True))")]
+    results.append((any(r.kind == "stream" and r.name == name for r in planned),
+                    f"the dry run listed the stream {name} (create it with the kit's tags before the dry run)"))
+    results.append((stream_summary(name, cfg.client("kinesis")) is None, f"the stream {name} is gone now"))
+    problems: list[str] = []
+    left = teardown.find_kit_resources(cfg, cfg.prefix, problems)
+    results.append((not left and not problems, f"nothing of prefix {cfg.prefix} is left in any service"
+                    + (f" (found {', '.join(r.kind + ' ' + r.label for r in left[:5])})" if left else "")
+                    + (f" (could not check: {'; '.join(problems)})" if problems else "")))
+    return _report(title, results)

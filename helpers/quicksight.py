@@ -64,6 +64,10 @@ def _qs(quicksight=None):
     return quicksight or boto3.client("quicksight", config=RETRY_CONFIG)
 
 
+def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
 def _code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
@@ -127,9 +131,12 @@ def check_subscription(account_id: str | None = None, quicksight=None, verbose: 
 
 
 def ensure_athena_data_source(data_source_id: str, name: str | None = None, workgroup: str = "primary",
-                              user: str | None = None, account_id: str | None = None, quicksight=None,
-                              verbose: bool = True) -> dict[str, Any]:
-    """Create (or update to ``workgroup``) an Athena data source; return its description. Idempotent."""
+                              user: str | None = None, tags: dict[str, str] | None = None,
+                              account_id: str | None = None, quicksight=None, verbose: bool = True) -> dict[str, Any]:
+    """Create (or update to ``workgroup``) an Athena data source; return its description. Idempotent.
+
+    ``tags`` are set when it is created (a teardown finds it by them).
+    """
     quicksight = _qs(quicksight)
     account_id = _account(quicksight, account_id)
     parameters = {"AthenaParameters": {"WorkGroup": workgroup}}
@@ -144,6 +151,8 @@ def ensure_athena_data_source(data_source_id: str, name: str | None = None, work
         if user:
             extra["Permissions"] = [{"Principal": user_arn(user, account_id, quicksight.meta.region_name),
                                      "Actions": DATA_SOURCE_ACTIONS}]
+        if tags:
+            extra["Tags"] = _tag_list(tags)
         quicksight.create_data_source(AwsAccountId=account_id, DataSourceId=data_source_id, Name=name or data_source_id,
                                       Type="ATHENA", DataSourceParameters=parameters, **extra)
         if verbose:
@@ -188,9 +197,12 @@ def data_set_request(data_set_id: str, data_source_arn: str, name: str | None = 
 
 def ensure_data_set(data_set_id: str, data_source_arn: str, name: str | None = None, database: str | None = None,
                     table: str | None = None, sql: str | None = None, columns: list[tuple[str, str]] | None = None,
-                    user: str | None = None, account_id: str | None = None, quicksight=None,
-                    verbose: bool = True) -> dict[str, Any]:
-    """Create or update a DIRECT_QUERY data set over a catalog table or custom SQL; return it. Idempotent."""
+                    user: str | None = None, tags: dict[str, str] | None = None, account_id: str | None = None,
+                    quicksight=None, verbose: bool = True) -> dict[str, Any]:
+    """Create or update a DIRECT_QUERY data set over a catalog table or custom SQL; return it. Idempotent.
+
+    ``tags`` are set when it is created (a teardown finds it by them).
+    """
     quicksight = _qs(quicksight)
     account_id = _account(quicksight, account_id)
     wanted = data_set_request(data_set_id, data_source_arn, name, database, table, sql, columns)
@@ -205,6 +217,8 @@ def ensure_data_set(data_set_id: str, data_source_arn: str, name: str | None = N
         if user:
             extra["Permissions"] = [{"Principal": user_arn(user, account_id, quicksight.meta.region_name),
                                      "Actions": DATA_SET_ACTIONS}]
+        if tags:
+            extra["Tags"] = _tag_list(tags)
         quicksight.create_data_set(AwsAccountId=account_id, **wanted, **extra)
         if verbose:
             print(f"Created QuickSight data set {data_set_id}")
@@ -271,11 +285,12 @@ def kit_definition(readings_arn: str, low_battery_arn: str) -> dict[str, Any]:
 
 
 def ensure_dashboard(dashboard_id: str, name: str, definition: dict[str, Any], user: str | None = None,
-                     account_id: str | None = None, quicksight=None, verbose: bool = True) -> dict[str, Any]:
+                     tags: dict[str, str] | None = None, account_id: str | None = None, quicksight=None,
+                     verbose: bool = True) -> dict[str, Any]:
     """Create the dashboard, or publish a new version when its definition changed; return its description.
 
     Idempotent: the same definition again changes nothing. ``user`` (a QuickSight user name) gets the
-    owner's permissions.
+    owner's permissions; ``tags`` are set when it is created (a teardown finds it by them).
     """
     quicksight = _qs(quicksight)
     account_id = _account(quicksight, account_id)
@@ -290,7 +305,8 @@ def ensure_dashboard(dashboard_id: str, name: str, definition: dict[str, Any], u
     if current is None:
         quicksight.create_dashboard(AwsAccountId=account_id, DashboardId=dashboard_id, Name=name, Definition=definition,
                                     ValidationStrategy={"Mode": "LENIENT"},
-                                    **({"Permissions": permissions} if permissions else {}))
+                                    **({"Permissions": permissions} if permissions else {}),
+                                    **({"Tags": _tag_list(tags)} if tags else {}))
         if verbose:
             print(f"Created QuickSight dashboard {dashboard_id}")
     elif _canonical(current.get("Definition")) != _canonical(definition) or current.get("Name") != name:

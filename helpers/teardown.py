@@ -38,7 +38,7 @@ run could not delete, a second run finds again.
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -944,6 +944,19 @@ def billing_summary(frame) -> str:
             "on AWS; delete them with helpers.teardown when you are done.")
 
 
+def print_still_billing(cfg: Config, prefix: str | None = MY_PREFIX):
+    """Print what of ``prefix`` can still bill on AWS, one line each, and the total; return the frame.
+
+    The end of every notebook: a learner who stops there knows what keeps costing money.
+    """
+    frame = still_billing(cfg, prefix)
+    for row in frame.itertuples():
+        state = f" ({row.state})" if row.state else ""
+        print(f"  {row.service:<11} {row.kind:<12} {row.name}{state}: ${row.hourly_usd:.4f}/hour -- {row.note}")
+    print(billing_summary(frame))
+    return frame
+
+
 # --- the command line -------------------------------------------------------------------------------------------
 
 
@@ -992,8 +1005,9 @@ def main(argv: list[str] | None = None) -> int:
             raise _UsageError("--wait must be a positive number of seconds.")
         if args.prefix is not None:
             _check_prefix(args.prefix)
-            os.environ["DSCA_PREFIX"] = args.prefix
         cfg = setup(quiet=True)
+        if args.prefix is not None:  # this process's DSCA_PREFIX stays as it was
+            cfg = dataclasses.replace(cfg, prefix=args.prefix, tags={**cfg.tags, "prefix": args.prefix})
     except (_UsageError, KitError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

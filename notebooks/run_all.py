@@ -1,7 +1,10 @@
 """Run the numbered notebooks headless, in order, against the local endpoint.
 
-    python notebooks/run_all.py --out build/demo      # `make demo`: executed copies in build/
-    python notebooks/run_all.py --refresh             # `make notebooks`: rewrite committed outputs
+    python notebooks/run_all.py --out build/demo      # `make demo`: executed copies in build/ (01-07)
+    python notebooks/run_all.py --refresh             # `make notebooks`: rewrite committed outputs (all)
+
+The demo stops before ``08_teardown.ipynb`` so that what the pipeline built stays there to look at
+(the dashboard's URL works); ``make teardown`` deletes it. ``--teardown`` runs 08 too.
 
 ``--refresh`` runs against a fresh, throwaway endpoint with ``NOTEBOOK_ENV`` --
 the same set-up the nbval tests use (tests/conftest.py) -- so the committed
@@ -27,8 +30,11 @@ from local_aws import DEFAULT_PORT  # noqa: E402  (the port a learner sees)
 NOTEBOOK_ENV = {"DSCA_TARGET": "local", "DSCA_PREFIX": "dsca-learner", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 
 
-def notebooks() -> list[Path]:
-    return sorted(HERE.glob("[0-9][0-9]_*.ipynb"))
+TEARDOWN = "08_teardown.ipynb"
+
+
+def notebooks(teardown: bool = True) -> list[Path]:
+    return [p for p in sorted(HERE.glob("[0-9][0-9]_*.ipynb")) if teardown or p.name != TEARDOWN]
 
 
 def local_aws(*args: str) -> subprocess.CompletedProcess:
@@ -147,12 +153,13 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--out", type=Path, help="write executed copies here (the endpoint from setup() is used)")
     mode.add_argument("--refresh", action="store_true", help="rewrite the committed notebooks' outputs on a fresh endpoint")
+    parser.add_argument("--teardown", action="store_true", help=f"with --out: also run {TEARDOWN} (--refresh always does)")
     args = parser.parse_args()
 
     with fresh_endpoint() if args.refresh else contextlib.nullcontext(None) as url:
         env = dict(NOTEBOOK_ENV, DSCA_ENDPOINT_URL=url) if url else {}
         results = []
-        for path in notebooks():
+        for path in notebooks(teardown=args.refresh or args.teardown):
             out = path if args.refresh else args.out / path.name
             ok, seconds, error = execute(path, out, env)
             results.append((path.name, ok, seconds, error, out))
@@ -170,7 +177,8 @@ def main() -> int:
                 print(f"\nExecuted notebooks: {args.out}/  (open them with `make lab` or any Jupyter)")
                 print("The local endpoint keeps running; look at what the notebooks created with the AWS CLI:")
                 print(f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/aws --endpoint-url {url} --region {env.get('AWS_DEFAULT_REGION', 'us-east-1')} kinesis list-streams")
-                print("Stop it with `make stop`.")
+                print("Stop it with `make stop`. Delete what the notebooks created with `make teardown` "
+                      "(`make teardown ARGS=--dry-run` only lists it).")
     failed = [name for name, ok, *_ in results if not ok]
     if failed:
         print(f"\n{failed[0]} failed; open the executed copy to see the cell and its error.", file=sys.stderr)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import boto3
 import nbformat
 from support import ROOT
 
@@ -18,7 +19,8 @@ def test_run_all_executes_the_notebooks_and_prints_a_summary(tmp_path, endpoint_
     )
     assert result.returncode == 0, result.stdout + result.stderr
     notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    for name in notebooks:
+    assert "08_teardown.ipynb" in notebooks and "08_teardown.ipynb" not in result.stdout  # the demo leaves it all up
+    for name in notebooks[:-1]:
         assert f"ok   {name}" in result.stdout
         executed = nbformat.read(tmp_path / name, as_version=4)
         outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
@@ -29,3 +31,17 @@ def test_run_all_executes_the_notebooks_and_prints_a_summary(tmp_path, endpoint_
     assert "QuickSight dashboard dsca-demotest-dashboard: http://127.0.0.1:" in result.stdout  # notebook 07's viewer
     assert "charts: build/dashboard/dashboard.html" in result.stdout
     assert f"aws --endpoint-url {endpoint_url} --region us-east-1 kinesis list-streams" in result.stdout
+    assert "make teardown" in result.stdout
+
+    # `make teardown` afterwards: everything of the demo's prefix goes, found by tags, and nothing else.
+    teardown = [sys.executable, "-m", "helpers.teardown", "--prefix", "dsca-demotest"]
+    first = subprocess.run(teardown, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "could not" not in first.stdout and "deleted" in first.stdout
+    again = subprocess.run(teardown, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+    assert again.returncode == 0 and "Nothing was found" in again.stdout, again.stdout + again.stderr
+    tagging = boto3.client("resourcegroupstaggingapi", endpoint_url=endpoint_url, region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    left = [r["ResourceARN"] for page in tagging.get_paginator("get_resources").paginate(
+        TagFilters=[{"Key": "prefix", "Values": ["dsca-demotest"]}]) for r in page["ResourceTagMappingList"]]
+    assert left == []

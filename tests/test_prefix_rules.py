@@ -135,6 +135,7 @@ def test_the_rules_agree_with_botocores_service_models(service, operation, membe
 SUFFIXES: dict[str, tuple[str, ...]] = {
     "sensor-stream": ("kinesis stream",),
     "exercise-stream": ("kinesis stream",),
+    "forgotten-stream": ("kinesis stream",),  # notebook 08's exercise
     "throttle-demo": ("kinesis stream",),
     "sensor-etl": ("glue job",),
     "curated-crawler": ("glue crawler", "log stream"),
