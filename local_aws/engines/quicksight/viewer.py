@@ -341,9 +341,21 @@ def _series(fields: dict, rows: list) -> tuple[list, dict[str, list]]:
 
 
 def _axes(values: list) -> tuple[float, float]:
+    """The value axis: from 0 (or below, for negatives) to a round number, in 4 round steps (1, 2, 2.5 or 5 x 10^k)."""
     nums = [v for v in values if isinstance(v, (int, float))]
     low, high = min(nums + [0]), max(nums + [0])
-    return (low, high if high > low else low + 1)
+    if high <= low:
+        high = low + 1
+    magnitude = 10 ** math.floor(math.log10((high - low) / 4))
+    for step in (m * magnitude for m in (1, 2, 2.5, 5, 10, 20)):
+        bottom = math.floor(low / step) * step
+        if bottom + 4 * step >= high:
+            return (bottom, bottom + 4 * step)
+    return (low, high)  # not reached: 20 x magnitude always covers the span
+
+
+def _tick(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
 
 
 W, H, PAD = 640, 280, 48
@@ -352,7 +364,7 @@ W, H, PAD = 640, 280, 48
 def _svg_frame(inner: str, low: float, high: float, label: str) -> str:
     ticks = "".join(
         f'<text x="{PAD - 6}" y="{H - PAD - (H - 2 * PAD) * t / 4 + 4:.1f}" font-size="10" text-anchor="end">'
-        f'{_fmt(low + (high - low) * t / 4)}</text>' for t in range(5))
+        f'{_tick(low + (high - low) * t / 4)}</text>' for t in range(5))
     return (f'<svg role="img" aria-label="{html.escape(label)}" viewBox="0 0 {W} {H}" width="100%" '
             f'xmlns="http://www.w3.org/2000/svg"><line x1="{PAD}" y1="{H - PAD}" x2="{W - 10}" y2="{H - PAD}" '
             f'stroke="#999"/><line x1="{PAD}" y1="10" x2="{PAD}" y2="{H - PAD}" stroke="#999"/>{ticks}{inner}</svg>')
