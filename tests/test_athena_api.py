@@ -367,3 +367,14 @@ def test_explain_shows_the_plan_without_reading_data_and_explain_analyze_reads_i
     analyzed = lake.ok("EXPLAIN ANALYZE SELECT count(*) FROM sensor_readings WHERE dt = '2026-01-01'")
     counted = lake.ok("SELECT count(*) FROM sensor_readings WHERE dt = '2026-01-01'")
     assert analyzed.scanned == counted.scanned > 0
+
+
+def test_a_work_group_created_without_tags_lists_no_tags(cfg):
+    athena = cfg.client("athena")
+    name = cfg.name("untagged-wg")
+    athena.create_work_group(Name=name, Configuration={})
+    arn = f"arn:aws:athena:{cfg.region}:{cfg.account_id()}:workgroup/{name}"
+    assert athena.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    with pytest.raises(ClientError) as missing:
+        athena.list_tags_for_resource(ResourceARN=arn + "-nope")
+    assert missing.value.response["Error"]["Code"] == "InvalidRequestException"

@@ -47,6 +47,27 @@ def install(registry: Registry) -> None:
     }
     for operation, handler in routes.items():
         registry.register("athena", operation, handler)
+    _untagged_resources_have_no_tags()
+
+
+def _untagged_resources_have_no_tags() -> None:
+    """moto answers ListTagsForResource for a work group created without tags with "Does Not Exist";
+    Athena answers an empty tag list."""
+    from moto.athena.models import AthenaBackend
+
+    original = AthenaBackend.list_tags_for_resource
+    if getattr(original, "_local_aws", False):
+        return
+
+    def list_tags_for_resource(self, resource_arn: str):
+        found = original(self, resource_arn)
+        if found is None and any(getattr(r, "arn", None) == resource_arn for r in
+                                 (*self.work_groups.values(), *self.data_catalogs.values())):
+            return {"Tags": []}
+        return found
+
+    list_tags_for_resource._local_aws = True
+    AthenaBackend.list_tags_for_resource = list_tags_for_resource
 
 
 def configure(state_dir: Path | None = None, url: str | None = None) -> None:
