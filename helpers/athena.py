@@ -21,7 +21,6 @@ name can never smuggle SQL into a statement.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -34,12 +33,13 @@ import pandas as pd
 from botocore.exceptions import ClientError
 
 from .config import RETRY_CONFIG
+from .costs import ATHENA_MIN_BYTES, PRICES_USD
+from .costs import athena_billed_bytes as billed_bytes
 from .errors import KitError
 
-PRICE_PER_TB_USD = 5.0
+PRICE_PER_TB_USD = PRICES_USD["athena_tb_scanned"]
 BYTES_PER_TB = 1024**4
-BYTES_PER_MB = 1024**2
-MINIMUM_BILLED_BYTES = 10 * BYTES_PER_MB
+MINIMUM_BILLED_BYTES = ATHENA_MIN_BYTES
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -95,13 +95,6 @@ def sql_string(value: str) -> str:
 
 
 # --- cost --------------------------------------------------------------------------------------------------
-
-
-def billed_bytes(scanned_bytes: int) -> int:
-    """Bytes Athena bills for a query that scanned ``scanned_bytes``: whole MB, at least 10 MB (0 stays 0)."""
-    if scanned_bytes <= 0:
-        return 0
-    return max(MINIMUM_BILLED_BYTES, math.ceil(scanned_bytes / BYTES_PER_MB) * BYTES_PER_MB)
 
 
 def query_cost_usd(scanned_bytes: int, statement_type: str = "DML") -> float:

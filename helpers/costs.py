@@ -108,10 +108,16 @@ def glue_crawler_run_usd(seconds: float, dpus: float = 1.0) -> float:
     return max(seconds, GLUE_CRAWLER_MIN_SECONDS) / 3600 * dpus * GLUE_DPU_HOUR_USD
 
 
+def athena_billed_bytes(scanned_bytes: int) -> int:
+    """Bytes Athena bills for a query that scanned ``scanned_bytes``: whole MB, at least 10 MB (0 stays 0)."""
+    if scanned_bytes <= 0:
+        return 0
+    return max(ATHENA_MIN_BYTES, -(-scanned_bytes // 1024**2) * 1024**2)
+
+
 def athena_query_usd(scanned_bytes: int) -> float:
-    """Cost of one query scanning ``scanned_bytes``: $5/TB, whole MB, 10 MB minimum."""
-    billed = max(ATHENA_MIN_BYTES, -(-max(scanned_bytes, 0) // 1024**2) * 1024**2)
-    return billed / 1024**4 * PRICES_USD["athena_tb_scanned"]
+    """Cost of one query scanning ``scanned_bytes``: $5/TB, whole MB, the 10 MB minimum even for none."""
+    return athena_billed_bytes(max(scanned_bytes, 1)) / 1024**4 * PRICES_USD["athena_tb_scanned"]
 
 
 # --- what a notebook is about to create --------------------------------------------------------------------------

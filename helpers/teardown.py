@@ -71,9 +71,6 @@ ACTIVE_RUN_STATES = ("STARTING", "RUNNING", "STOPPING", "WAITING")
 DELETED, STOPPED, GONE, FAILED = "deleted", "stopped", "already gone", "could not"
 WOULD_DELETE, WOULD_STOP = "would delete", "would stop"
 
-# Kinesis on-demand: billed per stream-hour (plus data), us-east-1 list price; provisioned streams are in costs.py.
-KINESIS_ON_DEMAND_STREAM_HOUR_USD = 0.04
-
 # Deletion order: what uses something goes before it.
 ORDER = ("job run", "job log stream", "job", "crawler", "crawler log stream", "table", "database", "workgroup",
          "dashboard", "analysis", "data set", "data source", "stream", "bucket", "role", "policy", "log group")
@@ -892,7 +889,7 @@ def still_billing(cfg: Config, prefix: str | None = MY_PREFIX):
                 mode = s.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED")
                 row["state"] = f"{s['StreamStatus']}, {s.get('OpenShardCount', 0)} open shard(s)"
                 if mode == "ON_DEMAND":
-                    row.update(hourly_usd=KINESIS_ON_DEMAND_STREAM_HOUR_USD, note="on-demand: per stream-hour, plus data")
+                    row.update(hourly_usd=costs.PRICES_USD["kinesis_on_demand_stream_hour"], note="on-demand: per stream-hour, plus data")
                 else:
                     row.update(hourly_usd=costs.kinesis_hourly_usd(s.get("OpenShardCount", 0)),
                                note="per open shard, busy or idle")
